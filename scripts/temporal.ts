@@ -1,0 +1,22 @@
+// `npm run temporal`: finds (or builds) the Temporal CLI and runs a dev server with
+// Hookferry's search attributes, until Ctrl-C. `npm run temporal -- --ensure` only builds it.
+import { ensureTemporalCli } from '../src/temporal/cli';
+import { startDevServer } from '../src/temporal/devServer';
+
+async function main() {
+  const cliPath = await ensureTemporalCli();
+  if (process.argv.includes('--ensure')) {
+    console.log(cliPath);
+    return;
+  }
+  const server = await startDevServer({ cliPath, dbFile: process.env.TEMPORAL_DB_FILE });
+  console.log(`Temporal dev server on ${server.address}; Web UI: ${server.uiUrl}`);
+  const stop = () => void server.stop().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,14 @@
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config';
+import type { Db } from '../db/database';
+import type { Mailer } from '../mail/mailer';
+import type { SendOptions } from '../http/sendWebhook';
+
+/** What activities need from the outside world; built once per worker process. */
+export interface ActivityDeps {
+  db: Db;
+  config: Config;
+  temporal: Client;
+  mailer: Mailer;
+  send: SendOptions;
+}

@@ -1,0 +1,17 @@
+import { createDeliveryActivities } from './delivery';
+import type { ActivityDeps } from './deps';
+import { createFanOutActivities } from './fanOut';
+import { createHealthActivities } from './health';
+
+export type { ActivityDeps } from './deps';
+
+/** All activities the worker registers, bound to their dependencies. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createFanOutActivities(deps),
+    ...createDeliveryActivities(deps),
+    ...createHealthActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

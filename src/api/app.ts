@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import express, { type Express } from 'express';
+import { authGuards } from './auth';
+import type { ApiDeps } from './deps';
+import { ApiError, errorHandler, unknownRoute } from './errors';
+import { docsPage, openApiDocument } from './openapi';
+import { RouteTable } from './route';
+import { registerAccountRoutes } from './routes/account';
+import { registerAdminRoutes } from './routes/admin';
+import { registerEventRoutes } from './routes/events';
+import { registerTestRoutes } from './routes/testing';
+import { registerWebhookRoutes } from './routes/webhooks';
+
+export const DASHBOARD_DIR = path.resolve(__dirname, '../../web/dist');
+
+export function buildRouteTable(): RouteTable {
+  const table = new RouteTable();
+  registerAdminRoutes(table);
+  registerAccountRoutes(table);
+  // Test routes come before /v1/webhooks/:id so "test" is never read as an id.
+  registerTestRoutes(table);
+  registerWebhookRoutes(table);
+  registerEventRoutes(table);
+  return table;
+}
+
+export function createApp(deps: ApiDeps): { app: Express; routes: RouteTable } {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  const routes = buildRouteTable();
+  const document = openApiDocument(routes, deps.config.publicUrl);
+
+  app.get('/healthz', (_req, res) => void res.json({ ok: true }));
+  app.get('/openapi.json', (_req, res) => void res.json(document));
+  app.get('/docs', (_req, res) => void res.type('html').send(docsPage()));
+  app.get('/docs/init.js', (_req, res) =>
+    void res.type('js').send(`window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', persistAuthorization: false });`),
+  );
+  app.use('/docs/assets', express.static(path.dirname(require.resolve('swagger-ui-dist/package.json'))));
+
+  // Bodies must be JSON: anything else with a body is 415, before parsing.
+  app.use(['/v1', '/admin'], (req, _res, next) => {
+    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+    if (hasBody && !req.is('application/json')) return next(new ApiError(415, 'unsupported_media_type', 'send the body as application/json'));
+    next();
+  });
+  app.use(['/v1', '/admin'], express.json({ limit: deps.config.maxPayloadBytes + 16 * 1024, strict: false }));
+  app.use(routes.mount(deps, authGuards(deps.db, deps.config.adminKey, deps.config.rateLimitPerMinute)));
+  app.use(['/v1', '/admin'], unknownRoute);
+
+  if (existsSync(DASHBOARD_DIR)) {
+    app.use(express.static(DASHBOARD_DIR, { index: 'index.html' }));
+  } else {
+    app.get('/', (_req, res) => void res.type('text').send('Hookferry API. The dashboard is not built: run `npm run build`. API docs: /docs'));
+  }
+  app.use(unknownRoute);
+  app.use(errorHandler(deps.log));
+  return { app, routes };
+}

@@ -1,0 +1,64 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ZodError } from 'zod';
+import type { Logger } from '../logger';
+
+/** Every error the API answers has this shape: `{ error: { code, message, details? } }`. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
+
+export function zodDetails(err: ZodError) {
+  return err.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: i.code }));
+}
+
+export const unknownRoute: RequestHandler = (req, _res, next) => {
+  next(new ApiError(404, 'route_not_found', `no route for ${req.method} ${req.path}`));
+};
+
+/** Maps anything thrown to the error shape; bad input is always a 4xx, never a 500. */
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    let apiError: ApiError;
+    if (err instanceof ApiError) apiError = err;
+    else if (err instanceof ZodError) apiError = new ApiError(400, 'validation_error', 'the request is not valid', zodDetails(err));
+    else if (err?.type === 'entity.parse.failed') apiError = new ApiError(400, 'invalid_json', 'the request body is not valid JSON');
+    else if (err?.type === 'entity.too.large') apiError = new ApiError(413, 'payload_too_large', `the request body is larger than ${err.limit} bytes`);
+    else if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported') apiError = new ApiError(415, 'unsupported_encoding', String(err.message));
+    else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) apiError = new ApiError(err.status, 'bad_request', String(err.message));
+    else if (isDatabaseUnavailable(err)) {
+      log.warn({ err: String(err), path: req.path }, 'database unavailable');
+      apiError = new ApiError(503, 'database_unavailable', 'the database is unavailable; nothing was stored, try again shortly', undefined, { 'retry-after': '5' });
+    } else if (isTemporalUnavailable(err)) {
+      log.warn({ err: String(err), path: req.path }, 'temporal unavailable');
+      apiError = new ApiError(503, 'temporal_unavailable', 'the workflow service is unavailable; try again shortly', undefined, { 'retry-after': '5' });
+    } else {
+      log.error({ err, path: req.path }, 'unhandled error');
+      apiError = new ApiError(500, 'internal_error', 'internal error');
+    }
+    if (res.headersSent) return;
+    res.status(apiError.status).set(apiError.headers).json({ error: { code: apiError.code, message: apiError.message, ...(apiError.details !== undefined ? { details: apiError.details } : {}) } });
+  };
+}
+
+const PG_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | undefined;
+  if (!e) return false;
+  if (e.code && PG_UNAVAILABLE.has(e.code)) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message ?? '');
+}
+
+function isTemporalUnavailable(err: unknown): boolean {
+  const e = err as { name?: string; code?: number } | undefined;
+  return e?.name === 'ServiceError' || e?.name === 'ConnectionError' || e?.code === 14;
+}

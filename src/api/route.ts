@@ -1,0 +1,105 @@
+import { OpenAPIRegistry, extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { z, type ZodType } from 'zod';
+import type { ApiDeps } from './deps';
+import { ApiError } from './errors';
+
+extendZodWithOpenApi(z);
+
+export type AuthKind = 'team' | 'admin' | 'none';
+
+export interface RouteContext<B, Q, P> {
+  body: B;
+  query: Q;
+  params: P;
+  team: { id: string; keyId: string };
+  deps: ApiDeps;
+  req: Request;
+}
+
+export interface RouteResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface RouteSpec<B, Q, P> {
+  method: 'get' | 'post' | 'patch' | 'delete';
+  /** Express-style path: `/v1/webhooks/:id`. */
+  path: string;
+  summary: string;
+  tag: string;
+  auth: AuthKind;
+  body?: ZodType<B>;
+  query?: ZodType<Q>;
+  params?: ZodType<P>;
+  responses: Record<number, { description: string; schema?: ZodType }>;
+  handler: (ctx: RouteContext<B, Q, P>) => Promise<RouteResult>;
+}
+
+export const ErrorSchema = z
+  .object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) })
+  .openapi('Error');
+
+/**
+ * Declares a route once: the same zod schemas validate requests and document them in the
+ * OpenAPI registry, so the document cannot drift from what the server accepts.
+ */
+export class RouteTable {
+  readonly registry = new OpenAPIRegistry();
+  readonly routes: Array<{ method: string; path: string; auth: AuthKind }> = [];
+  private readonly handlers: Array<(router: Router, deps: ApiDeps, guard: Record<AuthKind, RequestHandler>) => void> = [];
+
+  add<B = undefined, Q = undefined, P = undefined>(spec: RouteSpec<B, Q, P>): void {
+    this.routes.push({ method: spec.method, path: spec.path, auth: spec.auth });
+    const openApiPath = spec.path.replace(/:([A-Za-z]+)/g, '{$1}');
+    const responses: Record<string, { description: string; content?: Record<string, { schema: ZodType }> }> = {};
+    for (const [status, r] of Object.entries(spec.responses)) {
+      responses[status] = { description: r.description, ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}) };
+    }
+    if (spec.body || spec.query || spec.params) responses['400'] ??= { description: 'Invalid request', content: { 'application/json': { schema: ErrorSchema } } };
+    if (spec.auth !== 'none') responses['401'] ??= { description: 'Missing or invalid credentials', content: { 'application/json': { schema: ErrorSchema } } };
+    this.registry.registerPath({
+      method: spec.method,
+      path: openApiPath,
+      summary: spec.summary,
+      tags: [spec.tag],
+      security: spec.auth === 'none' ? [] : [{ [spec.auth === 'admin' ? 'adminKey' : 'apiKey']: [] }],
+      request: {
+        ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body } }, required: true } } : {}),
+        ...(spec.query ? { query: spec.query as never } : {}),
+        ...(spec.params ? { params: spec.params as never } : {}),
+      },
+      responses,
+    });
+
+    this.handlers.push((router, deps, guard) => {
+      router[spec.method](spec.path, guard[spec.auth] as never, async (req: Request, res: Response) => {
+        const ctx: RouteContext<B, Q, P> = {
+          body: spec.body ? parse(spec.body, req.body ?? {}, 'body') : (undefined as B),
+          query: spec.query ? parse(spec.query, req.query, 'query') : (undefined as Q),
+          params: spec.params ? parse(spec.params, req.params, 'path') : (undefined as P),
+          team: res.locals.team,
+          deps,
+          req,
+        };
+        const result = await spec.handler(ctx);
+        res.status(result.status).set(result.headers ?? {});
+        if (result.body === undefined) res.end();
+        else res.json(result.body);
+      });
+    });
+  }
+
+  mount(deps: ApiDeps, guard: Record<AuthKind, RequestHandler>): Router {
+    const router = Router();
+    for (const h of this.handlers) h(router, deps, guard);
+    return router;
+  }
+}
+
+function parse<T>(schema: ZodType<T>, value: unknown, where: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new ApiError(400, 'validation_error', `the request ${where} is not valid`, result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: i.code })));
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { issueApiKey } from '../../services/apiKeys';
+import { grantCredits } from '../../services/credits';
+import { createTeam } from '../../services/teams';
+import { notFound } from '../errors';
+import { ErrorSchema, type RouteTable } from '../route';
+import { CreateEventTypeBody, CreateTeamBody, GrantCreditsBody } from '../schemas';
+
+export function registerAdminRoutes(t: RouteTable): void {
+  t.add({
+    method: 'post', path: '/admin/v1/teams', tag: 'Admin', auth: 'admin', summary: 'Create a team and its first API key',
+    body: CreateTeamBody,
+    responses: { 201: { description: 'Created; apiKey is shown only here', schema: z.object({ id: z.string(), name: z.string(), notificationEmail: z.string(), credits: z.number(), apiKey: z.string(), apiKeyId: z.string() }) } },
+    handler: async ({ deps, body }) => ({ status: 201, body: await createTeam(deps.db, body) }),
+  });
+  const TeamParams = z.object({ id: z.string().max(200) });
+  async function assertTeam(db: Parameters<typeof createTeam>[0], id: string) {
+    const team = await db.selectFrom('teams').select('id').where('id', '=', id).executeTakeFirst();
+    if (!team) throw notFound('team');
+  }
+  t.add({
+    method: 'post', path: '/admin/v1/teams/:id/api-keys', tag: 'Admin', auth: 'admin', summary: 'Issue another API key',
+    params: TeamParams, body: z.object({ label: z.string().max(100).optional() }).strict(),
+    responses: { 201: { description: 'Issued; the key is shown only here', schema: z.object({ id: z.string(), apiKey: z.string() }) }, 404: { description: 'Not found', schema: ErrorSchema } },
+    handler: async ({ deps, params, body }) => {
+      await assertTeam(deps.db, params.id);
+      const key = await issueApiKey(deps.db, params.id, body.label ?? null);
+      return { status: 201, body: { id: key.id, apiKey: key.key } };
+    },
+  });
+  t.add({
+    method: 'delete', path: '/admin/v1/teams/:id/api-keys/:keyId', tag: 'Admin', auth: 'admin', summary: 'Revoke an API key',
+    params: z.object({ id: z.string().max(200), keyId: z.string().max(200) }),
+    responses: { 204: { description: 'Revoked' }, 404: { description: 'Not found', schema: ErrorSchema } },
+    handler: async ({ deps, params }) => {
+      const r = await deps.db.updateTable('api_keys').set({ revoked_at: new Date() }).where('id', '=', params.keyId).where('team_id', '=', params.id).executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) throw notFound('api key');
+      return { status: 204 };
+    },
+  });
+  t.add({
+    method: 'post', path: '/admin/v1/teams/:id/credits', tag: 'Admin', auth: 'admin', summary: 'Grant credits; held deliveries resume',
+    params: TeamParams, body: GrantCreditsBody,
+    responses: { 200: { description: 'New balance', schema: z.object({ balance: z.number(), releasedDeliveries: z.number() }) }, 404: { description: 'Not found', schema: ErrorSchema } },
+    handler: async ({ deps, params, body }) => {
+      await assertTeam(deps.db, params.id);
+      const balance = await grantCredits(deps.db, params.id, body.amount);
+      const releasedDeliveries = await deps.deliveries.releaseHeld(params.id);
+      return { status: 200, body: { balance, releasedDeliveries } };
+    },
+  });
+  t.add({
+    method: 'post', path: '/admin/v1/event-types', tag: 'Admin', auth: 'admin', summary: 'Add (or update) a custom event type',
+    body: CreateEventTypeBody,
+    responses: { 201: { description: 'Added', schema: z.object({ id: z.string(), name: z.string(), description: z.string(), category: z.string() }) } },
+    handler: async ({ deps, body }) => {
+      const def = await deps.catalog.add(body);
+      return { status: 201, body: { id: def.id, name: def.name, description: def.description, category: def.category } };
+    },
+  });
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { presentEvent } from '../../services/events';
+import { ApiError, notFound } from '../errors';
+import { ErrorSchema, type RouteTable } from '../route';
+import { Delivery, DeliveryWithAttempts, EventView, IdParams, IngestEventBody, ListDeliveriesQuery, RecoverBody } from '../schemas';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+function idempotencyKey(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(header)) throw new ApiError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1-200 printable ASCII characters');
+  return header;
+}
+
+export function registerEventRoutes(t: RouteTable): void {
+  t.add({
+    method: 'post', path: '/v1/events', tag: 'Events', auth: 'team', summary: 'Ingest an event; it is stored before the answer and delivered to every matching webhook',
+    body: IngestEventBody,
+    responses: {
+      202: { description: 'Accepted (also for a repeated idempotency key, with Idempotent-Replayed: true)', schema: EventView },
+      413: { description: 'Payload too large', schema: ErrorSchema },
+      422: { description: 'Idempotency key reused with another body', schema: ErrorSchema },
+    },
+    handler: async ({ deps, team, body, req }) => {
+      const key = idempotencyKey(req.get('idempotency-key')) ?? body.id;
+      const { event, replayed } = await deps.events.ingest(team.id, { event: body.event, data: body.data, idempotencyKey: key });
+      return { status: 202, body: presentEvent(event), headers: replayed ? { 'idempotent-replayed': 'true' } : undefined };
+    },
+  });
+  t.add({
+    method: 'get', path: '/v1/events/:id', tag: 'Events', auth: 'team', summary: 'An event with its deliveries',
+    params: IdParams,
+    responses: { 200: { description: 'The event', schema: EventView.extend({ deliveries: z.array(Delivery) }) }, 404: { description: 'Not found', schema: ErrorSchema } },
+    handler: async ({ deps, team, params }) => {
+      const e = await deps.db.selectFrom('events').selectAll().where('id', '=', params.id).where('team_id', '=', team.id).executeTakeFirst();
+      if (!e) throw notFound('event');
+      return { status: 200, body: { ...presentEvent(e), deliveries: await deps.deliveries.listForEvent(e.id) } };
+    },
+  });
+  t.add({
+    method: 'get', path: '/v1/webhooks/:id/deliveries', tag: 'Deliveries', auth: 'team', summary: 'A webhook\'s deliveries, newest first (cursor pagination)',
+    params: IdParams, query: ListDeliveriesQuery,
+    responses: { 200: { description: 'A page of deliveries', schema: z.object({ data: z.array(Delivery), nextCursor: z.string().nullable() }) }, 404: { description: 'Not found', schema: ErrorSchema } },
+    handler: async ({ deps, team, params, query }) => ({ status: 200, body: await deps.deliveries.listForWebhook(team.id, params.id, query) }),
+  });
+  t.add({
+    method: 'get', path: '/v1/deliveries/:id', tag: 'Deliveries', auth: 'team', summary: 'A delivery with every attempt',
+    params: IdParams,
+    responses: { 200: { description: 'The delivery', schema: DeliveryWithAttempts }, 404: { description: 'Not found', schema: ErrorSchema } },
+    handler: async ({ deps, team, params }) => ({ status: 200, body: await deps.deliveries.get(team.id, params.id) }),
+  });
+  t.add({
+    method: 'post', path: '/v1/deliveries/:id/retry', tag: 'Deliveries', auth: 'team', summary: 'Re-send a finished delivery (same webhook-id); Idempotency-Key guards double clicks',
+    params: IdParams,
+    responses: {
+      202: { description: 'Re-send started', schema: z.object({ deliveryId: z.string(), workflowId: z.string(), series: z.number() }) },
+      404: { description: 'Not found', schema: ErrorSchema },
+      409: { description: 'In progress, or webhook disabled', schema: ErrorSchema },
+    },
+    handler: async ({ deps, team, params, req }) => ({ status: 202, body: await deps.deliveries.retry(team.id, params.id, idempotencyKey(req.get('idempotency-key'))) }),
+  });
+  t.add({
+    method: 'post', path: '/v1/webhooks/:id/recover', tag: 'Deliveries', auth: 'team', summary: 'Re-send every failed delivery of a webhook in a time window',
+    params: IdParams, body: RecoverBody,
+    responses: {
+      202: { description: 'Re-sends started', schema: z.object({ started: z.number(), deliveryIds: z.array(z.string()) }) },
+      404: { description: 'Not found', schema: ErrorSchema },
+      409: { description: 'Webhook disabled', schema: ErrorSchema },
+    },
+    handler: async ({ deps, team, params, body, req }) => ({
+      status: 202,
+      body: await deps.deliveries.recover(team.id, params.id, body, idempotencyKey(req.get('idempotency-key'))),
+    }),
+  });
+}

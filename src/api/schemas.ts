@@ -1,0 +1,187 @@
+import { z } from 'zod';
+import './route'; // extends zod with .openapi()
+import { isValidEventTypeId } from '../domain/catalog';
+import { retryScheduleProblem } from '../domain/retrySchedule';
+
+// Request and response schemas: the same objects validate requests and build /openapi.json.
+
+const Subscription = z
+  .string()
+  .min(1)
+  .max(102)
+  .refine((s) => s === '*' || isValidEventTypeId(s.endsWith('.*') ? s.slice(0, -2) : s), {
+    message: 'must be an event type id, * or <category>.*',
+  });
+
+export const RetrySchedule = z
+  .union([
+    z.enum(['exponential', 'extended']),
+    z.object({ delays: z.array(z.string().max(32)).max(20) }).strict(),
+  ])
+  .superRefine((value, ctx) => {
+    const problem = retryScheduleProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .openapi('RetrySchedule', { description: '"exponential" (1s, 2s, 4s), "extended" (1m, 5m, 30m, 2h) or { delays: ["100ms", "30s", "5m"] }' });
+
+const Name = z.string().trim().min(1).max(100).regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
+
+export const CreateWebhookBody = z
+  .object({
+    name: Name,
+    url: z.string().max(2048),
+    events: z.array(Subscription).min(1).max(100),
+    secret: z.string().max(256).optional(),
+    retrySchedule: RetrySchedule.optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict()
+  .openapi('CreateWebhook');
+
+export const UpdateWebhookBody = z
+  .object({
+    name: Name.optional(),
+    url: z.string().max(2048).optional(),
+    events: z.array(Subscription).min(1).max(100).optional(),
+    secret: z.string().max(256).optional(),
+    retrySchedule: RetrySchedule.optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: 'nothing to update' })
+  .openapi('UpdateWebhook');
+
+export const FailureNote = z.object({ deliveryId: z.string(), at: z.string(), statusCode: z.number().nullable(), error: z.string().nullable() });
+
+export const Webhook = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    url: z.string(),
+    events: z.array(z.string()),
+    retrySchedule: RetrySchedule,
+    enabled: z.boolean(),
+    disabledReason: z.enum(['manual', 'consecutive_failures', 'endpoint_gone']).nullable(),
+    disabledAt: z.string().nullable(),
+    consecutiveFailures: z.number(),
+    lastFailureAt: z.string().nullable(),
+    recentFailures: z.array(FailureNote),
+    lastDeliveryAt: z.string().nullable(),
+    previousSecretExpiresAt: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Webhook');
+
+export const WebhookWithSecret = Webhook.extend({ secret: z.string() }).openapi('WebhookWithSecret');
+export const IdParams = z.object({ id: z.string().max(200) });
+
+export const Pagination = {
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(500).optional(),
+};
+
+export const ListWebhooksQuery = z.object({
+  ...Pagination,
+  enabled: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+});
+
+export const EventData = z.record(z.string(), z.unknown());
+
+export const IngestEventBody = z
+  .object({
+    event: z.string().min(1).max(100),
+    data: EventData,
+    id: z.string().min(1).max(200).optional().openapi({ description: 'Your id for the event; acts as an idempotency key' }),
+  })
+  .strict()
+  .openapi('IngestEvent');
+
+export const Envelope = z
+  .object({
+    id: z.string(),
+    event: z.string(),
+    teamId: z.string(),
+    timestamp: z.string(),
+    data: EventData,
+    test: z.literal(true).optional(),
+  })
+  .strict()
+  .openapi('Envelope', { description: 'The JSON body of every delivery' });
+
+export const EventView = z
+  .object({ id: z.string(), event: z.string(), test: z.boolean(), createdAt: z.string(), dispatched: z.boolean(), payload: Envelope })
+  .openapi('Event');
+
+export const DeliveryStatus = z.enum(['pending', 'retrying', 'held', 'succeeded', 'failed', 'cancelled']);
+
+export const Delivery = z
+  .object({
+    id: z.string(),
+    eventId: z.string(),
+    webhookId: z.string(),
+    eventType: z.string(),
+    test: z.boolean(),
+    status: DeliveryStatus,
+    attemptCount: z.number(),
+    series: z.number(),
+    lastStatusCode: z.number().nullable(),
+    lastError: z.string().nullable(),
+    nextAttemptAt: z.string().nullable(),
+    createdAt: z.string(),
+    completedAt: z.string().nullable(),
+    workflowId: z.string(),
+    workflowUrl: z.string(),
+  })
+  .openapi('Delivery');
+
+export const Attempt = z.object({
+  series: z.number(),
+  attemptNumber: z.number(),
+  startedAt: z.string(),
+  durationMs: z.number(),
+  statusCode: z.number().nullable(),
+  responseBody: z.string().nullable(),
+  responseTruncated: z.boolean(),
+  errorClass: z.string().nullable(),
+  errorMessage: z.string().nullable(),
+  succeeded: z.boolean(),
+});
+
+export const DeliveryWithAttempts = Delivery.extend({ attempts: z.array(Attempt) }).openapi('DeliveryWithAttempts');
+
+const IsoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 date').transform((s) => new Date(s));
+
+export const ListDeliveriesQuery = z.object({
+  ...Pagination,
+  status: DeliveryStatus.optional(),
+  eventType: z.string().max(100).optional(),
+  since: IsoDate.optional(),
+  until: IsoDate.optional(),
+});
+
+export const RecoverBody = z.object({ since: IsoDate, until: IsoDate.optional() }).strict().openapi('Recover');
+
+export const TestSendBody = z
+  .object({ event: z.string().min(1).max(100), data: EventData.optional(), webhookId: z.string().max(200).optional() })
+  .strict()
+  .openapi('TestSend');
+
+export const CatalogEntry = z.object({ id: z.string(), name: z.string(), description: z.string(), category: z.string() }).openapi('EventType');
+
+export const CreateTeamBody = z
+  .object({ name: Name, notificationEmail: z.email().max(320), credits: z.number().int().min(0).max(1_000_000_000).optional() })
+  .strict()
+  .openapi('CreateTeam');
+
+export const GrantCreditsBody = z.object({ amount: z.number().int().min(1).max(1_000_000_000) }).strict();
+
+export const CreateEventTypeBody = z
+  .object({
+    id: z.string().refine(isValidEventTypeId, 'must be lowercase segments separated by dots, e.g. order.created'),
+    name: Name,
+    description: z.string().max(500),
+    category: z.string().regex(/^[a-z0-9_]+$/).max(50).optional(),
+    example: EventData.default({}),
+  })
+  .strict()
+  .openapi('CreateEventType');

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { parsePresetList, type PresetName } from './domain/catalog';
+
+/** Every knob Hookferry reads from the environment, parsed once. */
+export interface Config {
+  port: number;
+  databaseUrl: string;
+  temporalAddress: string | undefined; // undefined: start a local dev server (npm start only)
+  temporalNamespace: string;
+  taskQueue: string;
+  temporalUiUrl: string;
+  publicUrl: string;
+  adminKey: string | undefined;
+  smtpUrl: string | undefined;
+  smtpFrom: string;
+  allowedCidrs: string;
+  presets: PresetName[];
+  failureThreshold: number;
+  attemptTimeoutMs: number;
+  retryDelayScale: number;
+  maxRetryAfterMs: number;
+  maxPayloadBytes: number;
+  maxResponseBytes: number;
+  deliveryCost: number;
+  sha256SignatureHeader: string | undefined;
+  hexSignatureHeader: string | undefined;
+  secretRotationGraceMs: number;
+  heldRecheckMs: number;
+  rateLimitPerMinute: number;
+  logLevel: string;
+}
+
+const intFrom = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+
+const EnvSchema = z.object({
+  PORT: intFrom(3000),
+  DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/hookferry'),
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  HOOKFERRY_TASK_QUEUE: z.string().default('hookferry'),
+  TEMPORAL_UI_URL: z.string().default('http://localhost:8233'),
+  HOOKFERRY_PUBLIC_URL: z.string().optional(),
+  HOOKFERRY_ADMIN_KEY: z.string().optional(),
+  SMTP_URL: z.string().optional(),
+  SMTP_FROM: z.string().default('Hookferry <hookferry@localhost>'),
+  HOOKFERRY_ALLOWED_CIDRS: z.string().default(''),
+  HOOKFERRY_PRESETS: z.string().optional(),
+  HOOKFERRY_FAILURE_THRESHOLD: intFrom(4),
+  HOOKFERRY_ATTEMPT_TIMEOUT_MS: intFrom(10_000),
+  HOOKFERRY_RETRY_DELAY_SCALE: z.coerce.number().positive().default(1),
+  HOOKFERRY_MAX_RETRY_AFTER_MS: intFrom(3_600_000),
+  HOOKFERRY_MAX_PAYLOAD_BYTES: intFrom(256 * 1024),
+  HOOKFERRY_MAX_RESPONSE_BYTES: intFrom(64 * 1024),
+  HOOKFERRY_DELIVERY_COST: intFrom(2),
+  HOOKFERRY_SHA256_SIGNATURE_HEADER: z.string().default('X-Webhook-Signature'),
+  HOOKFERRY_HEX_SIGNATURE_HEADER: z.string().default('X-Kakiyo-Signature'),
+  HOOKFERRY_SECRET_ROTATION_GRACE_MS: intFrom(24 * 3_600_000),
+  HOOKFERRY_HELD_RECHECK_MS: intFrom(60_000),
+  HOOKFERRY_RATE_LIMIT_PER_MINUTE: intFrom(6000),
+  LOG_LEVEL: z.string().default('info'),
+});
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const e = EnvSchema.parse(env);
+  const blankToUndefined = (s: string | undefined) => (s && s.trim() !== '' ? s.trim() : undefined);
+  return {
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    temporalAddress: blankToUndefined(e.TEMPORAL_ADDRESS),
+    temporalNamespace: e.TEMPORAL_NAMESPACE,
+    taskQueue: e.HOOKFERRY_TASK_QUEUE,
+    temporalUiUrl: e.TEMPORAL_UI_URL.replace(/\/$/, ''),
+    publicUrl: (e.HOOKFERRY_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    adminKey: blankToUndefined(e.HOOKFERRY_ADMIN_KEY),
+    smtpUrl: blankToUndefined(e.SMTP_URL),
+    smtpFrom: e.SMTP_FROM,
+    allowedCidrs: e.HOOKFERRY_ALLOWED_CIDRS,
+    presets: parsePresetList(e.HOOKFERRY_PRESETS),
+    failureThreshold: Math.max(1, e.HOOKFERRY_FAILURE_THRESHOLD),
+    attemptTimeoutMs: e.HOOKFERRY_ATTEMPT_TIMEOUT_MS,
+    retryDelayScale: e.HOOKFERRY_RETRY_DELAY_SCALE,
+    maxRetryAfterMs: e.HOOKFERRY_MAX_RETRY_AFTER_MS,
+    maxPayloadBytes: e.HOOKFERRY_MAX_PAYLOAD_BYTES,
+    maxResponseBytes: e.HOOKFERRY_MAX_RESPONSE_BYTES,
+    deliveryCost: e.HOOKFERRY_DELIVERY_COST,
+    sha256SignatureHeader: blankToUndefined(e.HOOKFERRY_SHA256_SIGNATURE_HEADER),
+    hexSignatureHeader: blankToUndefined(e.HOOKFERRY_HEX_SIGNATURE_HEADER),
+    secretRotationGraceMs: e.HOOKFERRY_SECRET_ROTATION_GRACE_MS,
+    heldRecheckMs: e.HOOKFERRY_HELD_RECHECK_MS,
+    rateLimitPerMinute: e.HOOKFERRY_RATE_LIMIT_PER_MINUTE,
+    logLevel: e.LOG_LEVEL,
+  };
+}

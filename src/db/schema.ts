@@ -1,0 +1,166 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+/** pg returns bigint as string; we only ever store credit counts that fit in a JS number. */
+type BigIntColumn = ColumnType<string, number | string | bigint, number | string | bigint>;
+type Json<T> = ColumnType<T, string, string>;
+
+export type DeliveryStatus = 'pending' | 'retrying' | 'held' | 'succeeded' | 'failed' | 'cancelled';
+export type DisabledReason = 'manual' | 'consecutive_failures' | 'endpoint_gone';
+
+export interface TeamsTable {
+  id: string;
+  name: string;
+  notification_email: string;
+  credit_balance: BigIntColumn;
+  created_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  team_id: string;
+  prefix: string;
+  secret_hash: string;
+  label: string | null;
+  created_at: Timestamp;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface EventTypesTable {
+  id: string;
+  name: string;
+  description: string;
+  category: string;
+  example: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+
+export interface LastFailure {
+  at: string;
+  statusCode: number | null;
+  error: string | null;
+  deliveryId: string;
+}
+
+export interface WebhooksTable {
+  id: string;
+  team_id: string;
+  name: string;
+  url: string;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: NullableTimestamp;
+  events: string[];
+  retry_schedule: Json<import('../domain/retrySchedule').RetryScheduleSetting>;
+  enabled: Generated<boolean>;
+  disabled_reason: DisabledReason | null;
+  disabled_at: NullableTimestamp;
+  consecutive_failures: Generated<number>;
+  last_failure_at: NullableTimestamp;
+  last_failure: Json<LastFailure[] | null> | null;
+  last_delivery_at: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: NullableTimestamp;
+}
+
+export interface EventsTable {
+  id: string;
+  team_id: string;
+  type: string;
+  payload: string;
+  test: Generated<boolean>;
+  target_webhook_id: string | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  dispatched_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface DeliveriesTable {
+  id: string;
+  team_id: string;
+  event_id: string;
+  webhook_id: string;
+  event_type: string;
+  test: Generated<boolean>;
+  status: ColumnType<DeliveryStatus, DeliveryStatus | undefined, DeliveryStatus>;
+  workflow_id: string;
+  series: Generated<number>;
+  attempt_count: Generated<number>;
+  series_attempts: Generated<number>;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  completed_at: NullableTimestamp;
+}
+
+export interface DeliveryAttemptsTable {
+  id: Generated<string>;
+  delivery_id: string;
+  series: number;
+  attempt_number: number;
+  started_at: Timestamp;
+  duration_ms: number;
+  status_code: number | null;
+  response_body: string | null;
+  response_truncated: boolean;
+  error_class: string | null;
+  error_message: string | null;
+  succeeded: boolean;
+}
+
+export interface CreditLedgerTable {
+  id: Generated<string>;
+  team_id: string;
+  delta: BigIntColumn;
+  reason: 'delivery' | 'grant' | 'initial';
+  delivery_id: string | null;
+  balance_after: BigIntColumn;
+  created_at: Timestamp;
+}
+
+export interface EmailOutboxTable {
+  id: Generated<string>;
+  team_id: string;
+  dedupe_key: string;
+  to_address: string;
+  subject: string;
+  body: string;
+  status: ColumnType<'pending' | 'sent' | 'logged' | 'failed', 'pending' | 'sent' | 'logged' | 'failed' | undefined>;
+  error: string | null;
+  created_at: Timestamp;
+  sent_at: NullableTimestamp;
+}
+
+export interface RequestIdempotencyTable {
+  team_id: string;
+  key: string;
+  scope: string;
+  response: Json<unknown>;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  teams: TeamsTable;
+  api_keys: ApiKeysTable;
+  event_types: EventTypesTable;
+  webhooks: WebhooksTable;
+  events: EventsTable;
+  deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
+  credit_ledger: CreditLedgerTable;
+  email_outbox: EmailOutboxTable;
+  request_idempotency: RequestIdempotencyTable;
+}
+
+export type Team = Selectable<TeamsTable>;
+export type Webhook = Selectable<WebhooksTable>;
+export type EventRow = Selectable<EventsTable>;
+export type Delivery = Selectable<DeliveriesTable>;
+export type DeliveryAttempt = Selectable<DeliveryAttemptsTable>;
+export type NewDelivery = Insertable<DeliveriesTable>;

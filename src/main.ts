@@ -1,0 +1,84 @@
+// `npm start`: everything in one process for a laptop — migrations, a local Temporal dev
+// server (unless temporalAddressESS is set), the worker and the API with its dashboard.
+import { Runtime } from '@temporalio/worker';
+import { startApi } from './api/server';
+import { loadConfig } from './config';
+import { createDb } from './db/database';
+import { ensureDatabaseExists, migrateToLatest } from './db/migrate';
+import { logger } from './logger';
+import { createCatalog } from './services/catalog';
+import { createEventService } from './services/events';
+import { ensureTemporalCli } from './temporal/cli';
+import { connectTemporal } from './temporal/client';
+import { startDevServer, type DevServer } from './temporal/devServer';
+import { startStrandedEventSweeper } from './worker/sweeper';
+import { createWorker } from './worker/worker';
+
+/** Local-development defaults, applied only by `npm start` and only when unset. */
+export const DEV_ADMIN_KEY = 'hookferry-dev-admin-key';
+
+async function main() {
+  process.env.HOOKFERRY_ADMIN_KEY ??= DEV_ADMIN_KEY;
+  // Lets you point webhooks at receivers on this machine (http://127.0.0.1:…) while developing.
+  process.env.HOOKFERRY_ALLOWED_CIDRS ??= '127.0.0.0/8,::1/128';
+  const config = loadConfig();
+
+  await ensureDatabaseExists(config.databaseUrl);
+  const db = createDb(config.databaseUrl, 30);
+  const applied = await migrateToLatest(db);
+  logger.info({ applied }, 'database ready');
+
+  let devServer: DevServer | undefined;
+  let temporalAddress = config.temporalAddress;
+  let temporalUi = config.temporalUiUrl;
+  if (!temporalAddress) {
+    const cliPath = await ensureTemporalCli((line) => logger.info(line));
+    devServer = await startDevServer({ cliPath, dbFile: process.env.TEMPORAL_DB_FILE });
+    temporalAddress = devServer.address;
+    temporalUi = devServer.uiUrl ?? temporalUi;
+  }
+
+  Runtime.install({ logger: undefined, shutdownSignals: [] });
+  const { client, connection } = await connectTemporal(temporalAddress, config.temporalNamespace);
+  const worker = await createWorker({ config, temporalAddress: temporalAddress, db, client, log: logger });
+  const workerRun = worker.worker.run();
+  const stopSweeper = startStrandedEventSweeper(createEventService({ db, config, temporal: client, catalog: createCatalog(db, config.presets) }), logger);
+  const api = await startApi({ config, db, temporal: client, log: logger });
+
+  const adminNote = config.adminKey === DEV_ADMIN_KEY ? ` (development default; set HOOKFERRY_ADMIN_KEY to change it)` : '';
+  process.stdout.write(
+    [
+      '',
+      'Hookferry is running.',
+      `  API + dashboard:   ${api.url}`,
+      `  API docs:          ${api.url}/docs`,
+      `  Temporal Web UI:   ${temporalUi}`,
+      `  Admin key:         ${config.adminKey}${adminNote}`,
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n') + '\n',
+  );
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping');
+    stopSweeper();
+    await api.close();
+    worker.worker.shutdown();
+    await workerRun.catch(() => undefined);
+    await worker.close();
+    await connection.close();
+    await db.destroy();
+    await devServer?.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((err) => {
+  logger.error({ err }, 'Hookferry failed to start');
+  process.exit(1);
+});

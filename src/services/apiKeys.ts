@@ -1,0 +1,47 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Db } from '../db/database';
+import { newId } from '../ids';
+
+/**
+ * API keys look like `hf_<prefix>_<secret>`. Only a SHA-256 of the secret is stored; the
+ * prefix finds the row and the hashes are compared in constant time.
+ */
+export function generateApiKey(): { key: string; prefix: string; secretHash: string } {
+  const prefix = randomBytes(6).toString('hex');
+  const secret = randomBytes(24).toString('base64url');
+  return { key: `hf_${prefix}_${secret}`, prefix, secretHash: hashSecret(secret) };
+}
+
+function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+const KEY_FORMAT = /^hf_([0-9a-f]{12})_([A-Za-z0-9_-]{16,64})$/;
+
+export async function issueApiKey(db: Db, teamId: string, label: string | null): Promise<{ id: string; key: string; prefix: string }> {
+  const { key, prefix, secretHash } = generateApiKey();
+  const id = newId('key');
+  await db.insertInto('api_keys').values({ id, team_id: teamId, prefix, secret_hash: secretHash, label }).execute();
+  return { id, key, prefix };
+}
+
+/** The team an API key belongs to, or undefined for unknown, malformed or revoked keys. */
+export async function teamForApiKey(db: Db, key: string): Promise<{ teamId: string; keyId: string } | undefined> {
+  const match = KEY_FORMAT.exec(key);
+  if (!match) return undefined;
+  const row = await db
+    .selectFrom('api_keys')
+    .select(['id', 'team_id', 'secret_hash', 'revoked_at'])
+    .where('prefix', '=', match[1]!)
+    .executeTakeFirst();
+  if (!row || row.revoked_at) return undefined;
+  const expected = Buffer.from(row.secret_hash, 'hex');
+  const actual = Buffer.from(hashSecret(match[2]!), 'hex');
+  return timingSafeEqual(expected, actual) ? { teamId: row.team_id, keyId: row.id } : undefined;
+}
+
+export function constantTimeEquals(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+}

@@ -1,0 +1,55 @@
+import type { Db } from '../db/database';
+import { builtInEventTypes, eventTypeCategory, type EventTypeDefinition, type PresetName } from '../domain/catalog';
+import { ALL_EVENTS } from '../domain/eventMatching';
+
+/** The event types a deployment exposes: the configured presets plus operator-added ones. */
+export interface Catalog {
+  list(): Promise<EventTypeDefinition[]>;
+  get(id: string): Promise<EventTypeDefinition | undefined>;
+  /** Subscriptions that name no known event type or category. */
+  unknownSubscriptions(subscriptions: readonly string[]): Promise<string[]>;
+  add(def: Omit<EventTypeDefinition, 'preset' | 'category'> & { category?: string }): Promise<EventTypeDefinition>;
+}
+
+export function createCatalog(db: Db, presets: readonly PresetName[]): Catalog {
+  const builtIn = builtInEventTypes(presets);
+  const builtInIds = new Set(builtIn.map((e) => e.id));
+
+  async function list(): Promise<EventTypeDefinition[]> {
+    const custom = await db.selectFrom('event_types').selectAll().orderBy('id').execute();
+    return [
+      ...builtIn,
+      ...custom
+        .filter((c) => !builtInIds.has(c.id))
+        .map((c) => ({ id: c.id, name: c.name, description: c.description, category: c.category, preset: 'custom' as const, example: c.example })),
+    ];
+  }
+
+  return {
+    list,
+    async get(id) {
+      return (await list()).find((e) => e.id === id);
+    },
+    async unknownSubscriptions(subscriptions) {
+      const all = await list();
+      const ids = new Set(all.map((e) => e.id));
+      return subscriptions.filter((s) => {
+        if (s === ALL_EVENTS) return false;
+        if (s.endsWith('.*')) {
+          const prefix = s.slice(0, -1); // keeps the dot: 'prospect.'
+          return !all.some((e) => e.id.startsWith(prefix));
+        }
+        return !ids.has(s);
+      });
+    },
+    async add(def) {
+      const category = def.category ?? eventTypeCategory(def.id);
+      await db
+        .insertInto('event_types')
+        .values({ id: def.id, name: def.name, description: def.description, category, example: JSON.stringify(def.example) })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ name: def.name, description: def.description, category, example: JSON.stringify(def.example) }))
+        .execute();
+      return { id: def.id, name: def.name, description: def.description, category, preset: 'custom', example: def.example };
+    },
+  };
+}

@@ -1,0 +1,184 @@
+import type { Client } from '@temporalio/client';
+import { sql } from 'kysely';
+import { ApiError, notFound } from '../api/errors';
+import type { Config } from '../config';
+import type { Db } from '../db/database';
+import type { Delivery, DeliveryAttempt, DeliveryStatus } from '../db/schema';
+import { DeliveryStatusKey, EventTypeKey, replayWorkflowId, TeamIdKey, WebhookIdKey } from '../temporal/names';
+import { deliverToEndpoint } from '../workflows/deliverToEndpoint';
+import { creditsGrantedSignal } from '../workflows/signals';
+import { decodeCursor, encodeCursor } from './pagination';
+
+export interface DeliveryServiceDeps {
+  db: Db;
+  config: Config;
+  temporal: Client;
+}
+
+const TERMINAL: DeliveryStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+export function workflowUrl(config: Config, workflowId: string): string {
+  return `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+export function createDeliveryService({ db, config, temporal }: DeliveryServiceDeps) {
+  function present(d: Delivery) {
+    return {
+      id: d.id,
+      eventId: d.event_id,
+      webhookId: d.webhook_id,
+      eventType: d.event_type,
+      test: d.test,
+      status: d.status,
+      attemptCount: d.attempt_count,
+      series: d.series,
+      lastStatusCode: d.last_status_code,
+      lastError: d.last_error,
+      nextAttemptAt: d.next_attempt_at?.toISOString() ?? null,
+      createdAt: d.created_at.toISOString(),
+      completedAt: d.completed_at?.toISOString() ?? null,
+      workflowId: d.workflow_id,
+      workflowUrl: workflowUrl(config, d.workflow_id),
+    };
+  }
+
+  function presentAttempt(a: DeliveryAttempt) {
+    return {
+      series: a.series,
+      attemptNumber: a.attempt_number,
+      startedAt: a.started_at.toISOString(),
+      durationMs: a.duration_ms,
+      statusCode: a.status_code,
+      responseBody: a.response_body,
+      responseTruncated: a.response_truncated,
+      errorClass: a.error_class,
+      errorMessage: a.error_message,
+      succeeded: a.succeeded,
+    };
+  }
+
+  async function find(teamId: string, id: string): Promise<Delivery> {
+    const d = await db.selectFrom('deliveries').selectAll().where('id', '=', id).where('team_id', '=', teamId).executeTakeFirst();
+    if (!d) throw notFound('delivery');
+    return d;
+  }
+
+  /** Starts a new attempt series for a finished delivery: same delivery id, so the same `webhook-id`. */
+  async function replay(d: Delivery): Promise<{ deliveryId: string; workflowId: string; series: number }> {
+    const series = d.series + 1;
+    const workflowId = replayWorkflowId(d.id, series);
+    const updated = await db
+      .updateTable('deliveries')
+      .set({ status: 'pending', series, series_attempts: 0, workflow_id: workflowId, next_attempt_at: null, completed_at: null, updated_at: new Date() })
+      .where('id', '=', d.id)
+      .where('series', '=', d.series)
+      .where('status', 'in', TERMINAL)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) throw new ApiError(409, 'delivery_in_progress', 'the delivery is being retried already');
+    await temporal.workflow.start(deliverToEndpoint, {
+      workflowId,
+      taskQueue: config.taskQueue,
+      args: [{ deliveryId: d.id, webhookId: d.webhook_id, teamId: d.team_id, eventType: d.event_type, test: d.test }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      typedSearchAttributes: [
+        { key: TeamIdKey, value: d.team_id },
+        { key: WebhookIdKey, value: d.webhook_id },
+        { key: EventTypeKey, value: d.event_type },
+        { key: DeliveryStatusKey, value: 'pending' },
+      ],
+    });
+    return { deliveryId: d.id, workflowId, series };
+  }
+
+  async function assertWebhookEnabled(teamId: string, webhookId: string) {
+    const w = await db.selectFrom('webhooks').select(['enabled', 'deleted_at']).where('id', '=', webhookId).where('team_id', '=', teamId).executeTakeFirst();
+    if (!w || w.deleted_at) throw notFound('webhook');
+    if (!w.enabled) throw new ApiError(409, 'webhook_disabled', 'the webhook is disabled; enable it before re-sending deliveries');
+  }
+
+  /** Runs `work` once per (team, scope, Idempotency-Key); a repeated key returns the first answer. */
+  async function idempotent<T>(teamId: string, scope: string, key: string | undefined, work: () => Promise<T>): Promise<T> {
+    if (!key) return work();
+    const previous = await db.selectFrom('request_idempotency').select('response').where('team_id', '=', teamId).where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
+    if (previous) return previous.response as T;
+    const result = await work();
+    await db
+      .insertInto('request_idempotency')
+      .values({ team_id: teamId, scope, key, response: JSON.stringify(result) })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    return result;
+  }
+
+  return {
+    present,
+
+    async get(teamId: string, id: string) {
+      const d = await find(teamId, id);
+      const attempts = await db.selectFrom('delivery_attempts').selectAll().where('delivery_id', '=', id).orderBy('id').execute();
+      return { ...present(d), attempts: attempts.map(presentAttempt) };
+    },
+
+    async listForWebhook(
+      teamId: string,
+      webhookId: string,
+      q: { limit: number; cursor?: string; status?: DeliveryStatus; eventType?: string; since?: Date; until?: Date },
+    ) {
+      const w = await db.selectFrom('webhooks').select('id').where('id', '=', webhookId).where('team_id', '=', teamId).where('deleted_at', 'is', null).executeTakeFirst();
+      if (!w) throw notFound('webhook');
+      const cursor = decodeCursor(q.cursor);
+      let query = db.selectFrom('deliveries').selectAll().where('webhook_id', '=', webhookId);
+      if (q.status) query = query.where('status', '=', q.status);
+      if (q.eventType) query = query.where('event_type', '=', q.eventType);
+      if (q.since) query = query.where('created_at', '>=', q.since);
+      if (q.until) query = query.where('created_at', '<', q.until);
+      if (cursor) query = query.where(sql<boolean>`(created_at, id) < (${cursor.at}::timestamptz, ${cursor.id})`);
+      const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
+      const page = rows.slice(0, q.limit);
+      const last = page[page.length - 1];
+      return { data: page.map(present), nextCursor: rows.length > q.limit && last ? encodeCursor({ at: last.created_at.toISOString(), id: last.id }) : null };
+    },
+
+    async listForEvent(eventId: string) {
+      const rows = await db.selectFrom('deliveries').selectAll().where('event_id', '=', eventId).orderBy('webhook_id').execute();
+      return rows.map(present);
+    },
+
+    async retry(teamId: string, id: string, idempotencyKey?: string) {
+      return idempotent(teamId, `retry:${id}`, idempotencyKey, async () => {
+        const d = await find(teamId, id);
+        if (!TERMINAL.includes(d.status)) throw new ApiError(409, 'delivery_in_progress', `the delivery is ${d.status}; only finished deliveries can be re-sent`);
+        await assertWebhookEnabled(teamId, d.webhook_id);
+        return replay(d);
+      });
+    },
+
+    /** Re-sends every failed delivery of a webhook created in [since, until). */
+    async recover(teamId: string, webhookId: string, window: { since: Date; until?: Date }, idempotencyKey?: string) {
+      return idempotent(teamId, `recover:${webhookId}`, idempotencyKey, async () => {
+        await assertWebhookEnabled(teamId, webhookId);
+        let query = db.selectFrom('deliveries').selectAll().where('webhook_id', '=', webhookId).where('status', '=', 'failed').where('created_at', '>=', window.since);
+        if (window.until) query = query.where('created_at', '<', window.until);
+        const failed = await query.orderBy('created_at').execute();
+        let started = 0;
+        for (const d of failed) {
+          try {
+            await replay(d);
+            started++;
+          } catch (err) {
+            if (!(err instanceof ApiError && err.code === 'delivery_in_progress')) throw err;
+          }
+        }
+        return { started, deliveryIds: failed.map((d) => d.id) };
+      });
+    },
+
+    /** Wakes the team's held deliveries after a credit grant. */
+    async releaseHeld(teamId: string): Promise<number> {
+      const held = await db.selectFrom('deliveries').select('workflow_id').where('team_id', '=', teamId).where('status', '=', 'held').execute();
+      await Promise.all(held.map((d) => temporal.workflow.getHandle(d.workflow_id).signal(creditsGrantedSignal).catch(() => undefined)));
+      return held.length;
+    },
+  };
+}
+export type DeliveryService = ReturnType<typeof createDeliveryService>;

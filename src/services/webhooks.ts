@@ -1,0 +1,225 @@
+import type { Client } from '@temporalio/client';
+import { sql } from 'kysely';
+import { ApiError, notFound } from '../api/errors';
+import type { Config } from '../config';
+import type { Db } from '../db/database';
+import type { LastFailure, Webhook } from '../db/schema';
+import type { RetryScheduleSetting } from '../domain/retrySchedule';
+import { generateSecret, secretProblem } from '../domain/secrets';
+import type { AddressPolicy } from '../http/addressPolicy';
+import { newId } from '../ids';
+import type { Catalog } from './catalog';
+import { signalHealth, signalHealthDeleted } from './healthSignals';
+import { decodeCursor, encodeCursor } from './pagination';
+import { webhookUrlProblem } from './webhookUrl';
+
+export interface WebhookServiceDeps {
+  db: Db;
+  config: Config;
+  temporal: Client;
+  catalog: Catalog;
+  policy: AddressPolicy;
+}
+
+export interface WebhookInput {
+  name: string;
+  url: string;
+  events: string[];
+  secret?: string;
+  retrySchedule?: RetryScheduleSetting;
+  enabled?: boolean;
+}
+
+/** The public view of a webhook. The secret is never part of it. */
+export function presentWebhook(w: Webhook) {
+  return {
+    id: w.id,
+    name: w.name,
+    url: w.url,
+    events: w.events,
+    retrySchedule: w.retry_schedule,
+    enabled: w.enabled,
+    disabledReason: w.disabled_reason,
+    disabledAt: w.disabled_at?.toISOString() ?? null,
+    consecutiveFailures: w.consecutive_failures,
+    lastFailureAt: w.last_failure_at?.toISOString() ?? null,
+    recentFailures: (w.last_failure as LastFailure[] | null) ?? [],
+    lastDeliveryAt: w.last_delivery_at?.toISOString() ?? null,
+    previousSecretExpiresAt: w.previous_secret_expires_at && w.previous_secret_expires_at > new Date() ? w.previous_secret_expires_at.toISOString() : null,
+    createdAt: w.created_at.toISOString(),
+    updatedAt: w.updated_at.toISOString(),
+  };
+}
+export type WebhookView = ReturnType<typeof presentWebhook>;
+
+export function createWebhookService(deps: WebhookServiceDeps) {
+  const { db, config, temporal, catalog, policy } = deps;
+
+  async function validate(input: Partial<WebhookInput>): Promise<void> {
+    if (input.url !== undefined) {
+      const problem = await webhookUrlProblem(input.url, policy);
+      if (problem) throw new ApiError(400, 'invalid_url', `url ${problem}`, [{ path: 'url', message: problem }]);
+    }
+    if (input.events !== undefined) {
+      const unknown = await catalog.unknownSubscriptions(input.events);
+      if (unknown.length) {
+        throw new ApiError(400, 'unknown_event_types', `unknown event types: ${unknown.join(', ')}`, {
+          unknown,
+          hint: 'GET /v1/webhooks/test/events lists the valid ids; use * for all events or <category>.* for a category',
+        });
+      }
+    }
+    if (input.secret !== undefined) {
+      const problem = secretProblem(input.secret);
+      if (problem) throw new ApiError(400, 'weak_secret', `secret ${problem}`, [{ path: 'secret', message: problem }]);
+    }
+  }
+
+  async function find(teamId: string, id: string): Promise<Webhook> {
+    const w = await db.selectFrom('webhooks').selectAll().where('id', '=', id).where('team_id', '=', teamId).where('deleted_at', 'is', null).executeTakeFirst();
+    if (!w) throw notFound('webhook');
+    return w;
+  }
+
+  function nameTaken(err: unknown): boolean {
+    return (err as { code?: string; constraint?: string }).code === '23505' && (err as { constraint?: string }).constraint === 'webhooks_team_name_live';
+  }
+
+  async function startHealth(w: Webhook): Promise<void> {
+    // Best effort: the first delivery outcome signal-with-starts it anyway.
+    await signalHealth(temporal, config, { id: w.id, teamId: w.team_id }, { signal: w.enabled ? 'enabled' : 'disabledManually' }).catch(() => undefined);
+  }
+
+  return {
+    find,
+
+    async create(teamId: string, input: WebhookInput): Promise<WebhookView & { secret: string }> {
+      await validate(input);
+      const secret = input.secret ?? generateSecret();
+      const enabled = input.enabled ?? true;
+      try {
+        const w = await db
+          .insertInto('webhooks')
+          .values({
+            id: newId('wh'),
+            team_id: teamId,
+            name: input.name,
+            url: input.url,
+            secret,
+            events: [...new Set(input.events)],
+            retry_schedule: JSON.stringify(input.retrySchedule ?? 'exponential'),
+            enabled,
+            disabled_reason: enabled ? null : 'manual',
+            disabled_at: enabled ? null : new Date(),
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await startHealth(w);
+        return { ...presentWebhook(w), secret };
+      } catch (err) {
+        if (nameTaken(err)) throw new ApiError(409, 'name_taken', `a webhook named "${input.name}" already exists`);
+        throw err;
+      }
+    },
+
+    async list(teamId: string, q: { limit: number; cursor?: string; enabled?: boolean }) {
+      const cursor = decodeCursor(q.cursor);
+      let query = db.selectFrom('webhooks').selectAll().where('team_id', '=', teamId).where('deleted_at', 'is', null);
+      if (q.enabled !== undefined) query = query.where('enabled', '=', q.enabled);
+      if (cursor) query = query.where(sql<boolean>`(created_at, id) > (${cursor.at}::timestamptz, ${cursor.id})`);
+      const rows = await query.orderBy('created_at').orderBy('id').limit(q.limit + 1).execute();
+      const page = rows.slice(0, q.limit);
+      const last = page[page.length - 1];
+      return { data: page.map(presentWebhook), nextCursor: rows.length > q.limit && last ? encodeCursor({ at: last.created_at.toISOString(), id: last.id }) : null };
+    },
+
+    async update(teamId: string, id: string, input: Partial<Omit<WebhookInput, 'enabled'>>): Promise<WebhookView> {
+      await find(teamId, id);
+      await validate(input);
+      try {
+        const w = await db
+          .updateTable('webhooks')
+          .set({
+            ...(input.name !== undefined ? { name: input.name } : {}),
+            ...(input.url !== undefined ? { url: input.url } : {}),
+            ...(input.events !== undefined ? { events: [...new Set(input.events)] } : {}),
+            ...(input.secret !== undefined ? { secret: input.secret, previous_secret: null, previous_secret_expires_at: null } : {}),
+            ...(input.retrySchedule !== undefined ? { retry_schedule: JSON.stringify(input.retrySchedule) } : {}),
+            updated_at: new Date(),
+          })
+          .where('id', '=', id)
+          .where('team_id', '=', teamId)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return presentWebhook(w);
+      } catch (err) {
+        if (nameTaken(err)) throw new ApiError(409, 'name_taken', `a webhook named "${input.name}" already exists`);
+        throw err;
+      }
+    },
+
+    /** Deleted webhooks get no further calls, including retries already scheduled. */
+    async remove(teamId: string, id: string): Promise<void> {
+      await find(teamId, id);
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('webhooks').set({ deleted_at: new Date(), enabled: false, updated_at: new Date() }).where('id', '=', id).execute();
+        await trx
+          .updateTable('deliveries')
+          .set({ status: 'cancelled', next_attempt_at: null, completed_at: new Date(), updated_at: new Date() })
+          .where('webhook_id', '=', id)
+          .where('status', 'in', ['pending', 'retrying', 'held'])
+          .execute();
+      });
+      await signalHealthDeleted(temporal, id).catch(() => undefined);
+    },
+
+    /** Re-enabling resets failure tracking, in the row and in the health workflow. */
+    async enable(teamId: string, id: string): Promise<WebhookView> {
+      await find(teamId, id);
+      const w = await db
+        .updateTable('webhooks')
+        .set({ enabled: true, disabled_reason: null, disabled_at: null, consecutive_failures: 0, last_failure: null, updated_at: new Date() })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await signalHealth(temporal, config, { id, teamId }, { signal: 'enabled' });
+      return presentWebhook(w);
+    },
+
+    async disable(teamId: string, id: string): Promise<WebhookView> {
+      const current = await find(teamId, id);
+      if (!current.enabled) return presentWebhook(current);
+      const w = await db.transaction().execute(async (trx) => {
+        const row = await trx
+          .updateTable('webhooks')
+          .set({ enabled: false, disabled_reason: 'manual', disabled_at: new Date(), updated_at: new Date() })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await trx
+          .updateTable('deliveries')
+          .set({ status: 'cancelled', next_attempt_at: null, completed_at: new Date(), updated_at: new Date() })
+          .where('webhook_id', '=', id)
+          .where('status', 'in', ['pending', 'retrying', 'held'])
+          .execute();
+        return row;
+      });
+      await signalHealth(temporal, config, { id, teamId }, { signal: 'disabledManually' });
+      return presentWebhook(w);
+    },
+
+    /** New secret now; the old one keeps signing (second v1 entry) until the grace period ends. */
+    async rotateSecret(teamId: string, id: string): Promise<{ secret: string; previousSecretExpiresAt: string }> {
+      const current = await find(teamId, id);
+      const secret = generateSecret();
+      const expires = new Date(Date.now() + config.secretRotationGraceMs);
+      await db
+        .updateTable('webhooks')
+        .set({ secret, previous_secret: current.secret, previous_secret_expires_at: expires, updated_at: new Date() })
+        .where('id', '=', id)
+        .execute();
+      return { secret, previousSecretExpiresAt: expires.toISOString() };
+    },
+  };
+}
+export type WebhookService = ReturnType<typeof createWebhookService>;

@@ -1,0 +1,86 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { SEARCH_ATTRIBUTE_NAMES } from './names';
+
+export interface DevServer {
+  address: string;
+  uiUrl: string | undefined;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export interface DevServerOptions {
+  cliPath: string;
+  port?: number;
+  uiPort?: number;
+  headless?: boolean;
+  /** SQLite file; omitted = in memory (lost when the server stops). */
+  dbFile?: string;
+  log?: (line: string) => void;
+}
+
+/** Starts `temporal server start-dev` with Hookferry's search attributes and fast SQLite settings. */
+export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  const port = opts.port ?? 7233;
+  const uiPort = opts.uiPort ?? 8233;
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', 'default', '--log-level', 'warn'];
+  if (opts.headless) args.push('--headless');
+  else args.push('--ui-port', String(uiPort));
+  if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  // WAL + synchronous=off: the dev server's SQLite stops fsyncing every write. Fine for a
+  // development server (an OS crash may lose the last writes); a production Temporal uses PostgreSQL.
+  args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=off');
+  for (const name of SEARCH_ATTRIBUTE_NAMES) args.push('--search-attribute', `${name}=Keyword`);
+
+  if (await portAnswers(port)) throw new Error(`port ${port} is already in use; set TEMPORAL_ADDRESS to use a server that runs there`);
+  const child = spawn(opts.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-8000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  let exited = false;
+  child.on('exit', () => {
+    exited = true;
+  });
+
+  const deadline = Date.now() + 60_000;
+  while (!(await portAnswers(port))) {
+    if (exited) throw new Error(`temporal server start-dev exited early:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`temporal server start-dev did not open port ${port} within 60s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    address: `127.0.0.1:${port}`,
+    uiUrl: opts.headless ? undefined : `http://localhost:${uiPort}`,
+    process: child,
+    stop: () => stopProcess(child),
+  };
+}
+
+export function stopProcess(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+export function portAnswers(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

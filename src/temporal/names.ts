@@ -1,0 +1,19 @@
+// Workflow ids, signal names and search attributes, shared by workflows, activities and the API.
+// Deterministic: workflow code imports this module.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const fanOutWorkflowId = (eventId: string) => `fanout-${eventId}`;
+/** One delivery workflow per event × webhook: starting it twice is a no-op. */
+export const deliveryWorkflowId = (eventId: string, webhookId: string) => `deliver-${eventId}-${webhookId}`;
+/** A replay (manual retry) of a delivery runs as a new workflow, one per attempt series. */
+export const replayWorkflowId = (deliveryId: string, series: number) => `deliver-${deliveryId}-series-${series}`;
+export const healthWorkflowId = (webhookId: string) => `health-${webhookId}`;
+
+export const TeamIdKey = defineSearchAttributeKey('TeamId', SearchAttributeType.KEYWORD);
+export const WebhookIdKey = defineSearchAttributeKey('WebhookId', SearchAttributeType.KEYWORD);
+export const EventTypeKey = defineSearchAttributeKey('EventType', SearchAttributeType.KEYWORD);
+export const DeliveryStatusKey = defineSearchAttributeKey('DeliveryStatus', SearchAttributeType.KEYWORD);
+export const EndpointStateKey = defineSearchAttributeKey('EndpointState', SearchAttributeType.KEYWORD);
+
+/** Registered on the dev server at start (`--search-attribute Name=Keyword`). */
+export const SEARCH_ATTRIBUTE_NAMES = ['TeamId', 'WebhookId', 'EventType', 'DeliveryStatus', 'EndpointState'] as const;

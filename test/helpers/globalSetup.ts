@@ -1,0 +1,54 @@
+import { writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { createDb } from '../../src/db/database';
+import { migrateToLatest } from '../../src/db/migrate';
+import { ensureTemporalCli } from '../../src/temporal/cli';
+import { startDevServer } from '../../src/temporal/devServer';
+import { WORKFLOWS_PATH } from '../../src/worker/worker';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/**
+ * Once per `npm test`: a real Temporal dev server (unless TEMPORAL_ADDRESS names one), a fresh
+ * PostgreSQL database with the migrations applied, and the workflow bundle built once.
+ */
+export default async function globalSetup(): Promise<void> {
+  const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const dbName = process.env.TEST_DATABASE_NAME ?? 'hookferry_test';
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists "${dbName}" with (force)`);
+  await admin.query(`create database "${dbName}"`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${dbName}`;
+  process.env.DATABASE_URL = url.toString();
+  const db = createDb(process.env.DATABASE_URL, 1);
+  await migrateToLatest(db);
+  await db.destroy();
+
+  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
+  const bundlePath = path.join(os.tmpdir(), `hookferry-workflows-${process.pid}.js`);
+  writeFileSync(bundlePath, bundle.code);
+  process.env.HOOKFERRY_TEST_WORKFLOW_BUNDLE = bundlePath;
+
+  if (!process.env.TEMPORAL_ADDRESS) {
+    const cliPath = await ensureTemporalCli();
+    const server = await startDevServer({ cliPath, port: await freePort(), headless: true });
+    (globalThis as Record<string, unknown>).__temporalDevServer = server;
+    process.env.TEMPORAL_ADDRESS = server.address;
+  }
+}

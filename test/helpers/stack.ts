@@ -1,0 +1,161 @@
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, makeTelemetryFilterString, Runtime, type Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { startApi } from '../../src/api/server';
+import { loadConfig, type Config } from '../../src/config';
+import { createDb, type Db } from '../../src/db/database';
+import type { Resolver } from '../../src/http/sendWebhook';
+import { createWorker } from '../../src/worker/worker';
+import { startReceiver, type Receiver, type Responder } from './receiver';
+import { startSmtpServer } from './smtp';
+
+export const TEST_ADMIN_KEY = 'test-admin-key';
+
+let runtimeInstalled = false;
+function quietRuntime() {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({
+      shutdownSignals: [],
+      logger: new DefaultLogger((process.env.TEST_TEMPORAL_LOG_LEVEL as 'ERROR') ?? 'ERROR'),
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } },
+    });
+  } catch {
+    // already installed by another file in this process
+  }
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export interface Stack {
+  apiUrl: string;
+  adminKey: string;
+  config: Config;
+  db: Db;
+  client: Client;
+  worker: Worker;
+  receiver: Receiver;
+  smtp?: Awaited<ReturnType<typeof startSmtpServer>>;
+  createTeam(opts?: { credits?: number; name?: string; email?: string }): Promise<{ id: string; apiKey: string }>;
+  call<T = any>(method: string, path: string, opts?: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+  /** Stops only the worker (to simulate a crash); `restartWorker` brings a new one up. */
+  stopWorker(): Promise<void>;
+  restartWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  env?: Record<string, string>;
+  respond?: Responder;
+  smtp?: boolean | { failWith?: () => string | undefined };
+  resolver?: Resolver;
+  /** Start no worker (tests that start their own). */
+  noWorker?: boolean;
+}
+
+/**
+ * The real Hookferry stack for a test file: the shared Temporal dev server and PostgreSQL
+ * (from globalSetup), a worker on its own task queue, the HTTP API on a free port, a loopback
+ * receiver, and optionally a real SMTP server.
+ */
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  quietRuntime();
+  const receiver = await startReceiver(opts.respond);
+  const smtp = opts.smtp ? await startSmtpServer(typeof opts.smtp === 'object' ? opts.smtp : {}) : undefined;
+  const config = loadConfig({
+    ...process.env,
+    HOOKFERRY_ADMIN_KEY: TEST_ADMIN_KEY,
+    HOOKFERRY_ALLOWED_CIDRS: '127.0.0.0/8',
+    HOOKFERRY_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
+    HOOKFERRY_RETRY_DELAY_SCALE: '0.05',
+    HOOKFERRY_ATTEMPT_TIMEOUT_MS: '2000',
+    HOOKFERRY_HELD_RECHECK_MS: '60000',
+    SMTP_URL: smtp?.url ?? '',
+    LOG_LEVEL: 'silent',
+    ...opts.env,
+  });
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const db = createDb(config.databaseUrl, 20);
+  const connection = await Connection.connect({ address: config.temporalAddress! });
+  const client = new Client({ connection, namespace: config.temporalNamespace });
+  const workflowBundle = { code: readFileSync(process.env.HOOKFERRY_TEST_WORKFLOW_BUNDLE!, 'utf8') };
+
+  let current: { worker: Worker; run: Promise<void>; close: () => Promise<void> } | undefined;
+  async function startWorker() {
+    const w = await createWorker({ config, temporalAddress: config.temporalAddress!, db, client, log, workflowBundle, resolver: opts.resolver });
+    current = { worker: w.worker, run: w.worker.run(), close: w.close };
+  }
+  async function stopWorker() {
+    if (!current) return;
+    const c = current;
+    current = undefined;
+    c.worker.shutdown();
+    await c.run.catch(() => undefined);
+    await c.close();
+  }
+  if (!opts.noWorker) await startWorker();
+
+  const api = await startApi({ config, db, temporal: client, log, port: 0 });
+
+  async function call<T>(method: string, path: string, o: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...(o.headers ?? {}) };
+    if (o.key) headers.authorization = `Bearer ${o.key}`;
+    let body: string | undefined = o.rawBody;
+    if (o.body !== undefined) {
+      body = JSON.stringify(o.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(`${api.url}${path}`, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON
+    }
+    return { status: res.status, headers: res.headers, body: parsed as T };
+  }
+
+  const stack: Stack = {
+    apiUrl: api.url,
+    adminKey: TEST_ADMIN_KEY,
+    config,
+    db,
+    client,
+    get worker() {
+      return current!.worker;
+    },
+    receiver,
+    smtp,
+    async createTeam(o = {}) {
+      const res = await call<{ id: string; apiKey: string }>('POST', '/admin/v1/teams', {
+        key: TEST_ADMIN_KEY,
+        body: { name: o.name ?? `Team ${randomBytes(3).toString('hex')}`, notificationEmail: o.email ?? 'alerts@example.com', credits: o.credits ?? 1000 },
+      });
+      if (res.status !== 201) throw new Error(`createTeam failed: ${res.status} ${JSON.stringify(res.body)}`);
+      return { id: res.body.id, apiKey: res.body.apiKey };
+    },
+    call,
+    stopWorker,
+    restartWorker: async () => {
+      await stopWorker();
+      await startWorker();
+    },
+    async stop() {
+      await api.close();
+      await stopWorker();
+      await connection.close();
+      await db.destroy();
+      await receiver.close();
+      await smtp?.close();
+    },
+  };
+  return stack;
+}
