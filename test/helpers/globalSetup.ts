@@ -27,7 +27,9 @@ export async function freePort(): Promise<number> {
  */
 export default async function globalSetup(): Promise<void> {
   const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const dbName = process.env.TEST_DATABASE_NAME ?? 'hookferry_test';
+  // One database per run, so concurrent runs on one machine never share (or drop) each other's.
+  const dbName = `hookferry_test_${process.pid}`;
+  process.env.HOOKFERRY_TEST_DATABASE = dbName;
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`drop database if exists "${dbName}" with (force)`);
