@@ -20,7 +20,7 @@ export function disabledNoticeEmail(n: DisabledNoticeInput): { subject: string; 
       ? 'the endpoint answered 410 Gone, which tells senders to stop'
       : `its last ${n.consecutiveFailures} deliveries failed in a row`;
   const failureLines = n.failures.length
-    ? n.failures.map((f) => `  - ${f.at}  ${f.statusCode !== null ? `HTTP ${f.statusCode}` : 'no response'}${f.error ? `  ${f.error}` : ''}  (delivery ${f.deliveryId})`)
+    ? n.failures.map((f) => `  - ${f.at}  ${f.error ?? (f.statusCode !== null ? `HTTP ${f.statusCode}` : 'no response')}  (delivery ${f.deliveryId})`)
     : ['  (none recorded)'];
   const text = [
     `Hello ${n.teamName},`,

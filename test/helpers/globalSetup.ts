@@ -3,7 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { createDb } from '../../src/db/database';
 import { migrateToLatest } from '../../src/db/migrate';
 import { ensureTemporalCli } from '../../src/temporal/cli';
@@ -42,7 +42,7 @@ export default async function globalSetup(): Promise<void> {
   await migrateToLatest(db);
   await db.destroy();
 
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
+  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
   const bundlePath = path.join(os.tmpdir(), `hookferry-workflows-${process.pid}.js`);
   writeFileSync(bundlePath, bundle.code);
   process.env.HOOKFERRY_TEST_WORKFLOW_BUNDLE = bundlePath;

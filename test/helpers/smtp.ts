@@ -1,10 +1,13 @@
 import type { AddressInfo } from 'node:net';
+import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
 export interface ReceivedMail {
   from: string;
   to: string[];
-  raw: string;
+  subject: string;
+  /** The decoded plain-text body. */
+  text: string;
 }
 
 /** A real SMTP server on loopback (the smtp-server package) that keeps what arrives. */
@@ -17,13 +20,15 @@ export async function startSmtpServer(opts: { failWith?: () => string | undefine
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
+      stream.on('end', async () => {
         const failure = opts.failWith?.();
         if (failure) return callback(Object.assign(new Error(failure), { responseCode: 451 }));
+        const parsed = await simpleParser(Buffer.concat(chunks));
         mails.push({
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
+          subject: parsed.subject ?? '',
+          text: parsed.text ?? '',
         });
         callback();
       });
