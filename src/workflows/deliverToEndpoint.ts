@@ -23,7 +23,7 @@ const { attemptDelivery } = proxyActivities<Activities>({
 });
 
 const { recordDeliveryFailure, reportDeliverySuccess } = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
+  startToCloseTimeout: '10s',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 

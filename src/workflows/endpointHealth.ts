@@ -24,13 +24,13 @@ export const SEEN_OUTCOMES_KEPT = 200;
 export const DEFAULT_MAX_HISTORY_EVENTS = 5_000;
 
 const { recordHealth, disableWebhookForFailures } = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
+  startToCloseTimeout: '10s',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 
 // Email has its own, bounded retries: a failing SMTP server must not hold up the disable.
 const { notifyWebhookDisabled } = proxyActivities<Activities>({
-  startToCloseTimeout: '1m',
+  startToCloseTimeout: '30s',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 8 },
 });
 

@@ -9,8 +9,10 @@ import type { FanOutInput } from './types';
  *  children and history stay far below Temporal's limits however many endpoints match. */
 export const FAN_OUT_PAGE_SIZE = 500;
 
+// Short timeouts on quick database activities: if a worker dies mid-activity, Temporal
+// re-runs it elsewhere after this long.
 const { planDeliveries } = proxyActivities<Activities>({
-  startToCloseTimeout: '1m',
+  startToCloseTimeout: '15s',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 

@@ -21,7 +21,7 @@ function quietRuntime() {
     Runtime.install({
       shutdownSignals: [],
       logger: new DefaultLogger((process.env.TEST_TEMPORAL_LOG_LEVEL as 'ERROR') ?? 'ERROR'),
-      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } },
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), console: {} } },
     });
   } catch {
     // already installed by another file in this process

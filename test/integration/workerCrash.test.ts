@@ -1,0 +1,73 @@
+import { createWebhook, postEvent, waitForDelivery } from '../helpers/fixtures';
+import { startStack, type Stack } from '../helpers/stack';
+import { waitFor } from '../helpers/wait';
+import { spawnWorker, type WorkerProcess } from '../helpers/workerProcess';
+
+// Workers here are real processes, really killed with SIGKILL. A killed worker's activity is
+// retried once its heartbeat times out (10 s), so each scenario takes a little over that.
+jest.setTimeout(180_000);
+
+let stack: Stack;
+let worker: WorkerProcess | undefined;
+beforeAll(async () => {
+  stack = await startStack({ noWorker: true });
+});
+afterEach(async () => {
+  await worker?.kill();
+  worker = undefined;
+});
+afterAll(async () => stack?.stop());
+
+async function ledgerFor(teamId: string) {
+  return stack.db.selectFrom('credit_ledger').selectAll().where('team_id', '=', teamId).where('reason', '=', 'delivery').execute();
+}
+
+test('worker killed right after the receiver answered 200: delivered, same webhook-id, charged exactly once', async () => {
+  worker = await spawnWorker(stack.config);
+  const team = await stack.createTeam({ credits: 10 });
+  const victim = worker;
+  stack.receiver.respond = (req, res) => {
+    res.writeHead(200).end('ok');
+    // Kill the worker the moment the first POST is answered: before it records the result.
+    if (stack.receiver.at('/crash-after').length === 1) res.on('finish', () => void victim.kill('SIGKILL'));
+  };
+  await createWebhook(stack, team.apiKey, { url: `${stack.receiver.url}/crash-after` });
+  const e = await postEvent(stack, team.apiKey, 'prospect.qualified');
+  await waitFor(() => victim.process.exitCode !== null || victim.process.signalCode !== null, { what: 'worker killed' });
+
+  worker = await spawnWorker(stack.config);
+  const d = await waitForDelivery(stack, team.apiKey, e.id, ['succeeded'], { timeoutMs: 60_000 });
+  const requests = stack.receiver.at('/crash-after');
+  expect(requests.length).toBeGreaterThanOrEqual(1);
+  expect(new Set(requests.map((r) => r.headers['webhook-id']))).toEqual(new Set([d.id]));
+  expect(await ledgerFor(team.id)).toHaveLength(1);
+  expect((await stack.call('GET', '/v1/credits', { key: team.apiKey })).body.balance).toBe(8);
+});
+
+test('worker killed in the middle of a burst: every delivery completes, none lost, each charged once', async () => {
+  worker = await spawnWorker(stack.config);
+  const team = await stack.createTeam({ credits: 1_000 });
+  const victim = worker;
+  let answered = 0;
+  stack.receiver.respond = (_req, res) => {
+    // Slow receiver: the kill lands while some POSTs are in flight and others not yet sent.
+    setTimeout(() => {
+      res.writeHead(200).end();
+      if (++answered === 8) void victim.kill('SIGKILL');
+    }, 50);
+  };
+  await createWebhook(stack, team.apiKey, { url: `${stack.receiver.url}/burst` });
+  const events = [];
+  for (let i = 0; i < 30; i++) events.push(await postEvent(stack, team.apiKey, 'message.sent', { i }));
+  await waitFor(() => victim.process.signalCode !== null || victim.process.exitCode !== null, { what: 'worker killed', timeoutMs: 60_000 });
+
+  worker = await spawnWorker(stack.config);
+  const deliveries = [];
+  for (const e of events) deliveries.push(await waitForDelivery(stack, team.apiKey, e.id, ['succeeded'], { timeoutMs: 90_000 }));
+  const received = new Set(stack.receiver.at('/burst').map((r) => r.headers['webhook-id']));
+  for (const d of deliveries) expect(received.has(d.id)).toBe(true);
+  const ledger = await ledgerFor(team.id);
+  expect(ledger).toHaveLength(30);
+  expect(new Set(ledger.map((l) => l.delivery_id)).size).toBe(30);
+  expect((await stack.call('GET', '/v1/credits', { key: team.apiKey })).body.balance).toBe(1_000 - 60);
+});
