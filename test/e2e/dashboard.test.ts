@@ -1,0 +1,297 @@
+/**
+ * End to end: the web dashboard, driven in Debian's Chromium against the real stack
+ * (PostgreSQL, Temporal dev server, worker, API serving web/dist at `/`, and a loopback
+ * receiver answering 200).
+ *
+ * The steps share one browser page and build on each other, in order: sign in → create
+ * a webhook through the form (secret shown once) → send a test event and watch it
+ * succeed → delivery detail → disable/enable → edit → delete with confirmation →
+ * credits → narrow (390 px) layout → sign out. No console errors are allowed.
+ */
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { startStack, type Stack } from '../helpers/stack';
+import { buildDashboard, launchChromium, screenshot, watchConsole, type ConsoleWatch } from './browser';
+
+jest.setTimeout(300_000);
+
+const WIDE = { width: 1280, height: 900 };
+const NARROW = { width: 390, height: 844 };
+
+interface EventTypeInfo {
+  id: string;
+  name: string;
+  category: string;
+}
+
+interface WebhookJson {
+  id: string;
+  name: string;
+  url: string;
+  events: string[];
+  enabled: boolean;
+  disabledReason: string | null;
+}
+
+describe('web dashboard', () => {
+  let stack: Stack;
+  let team: { id: string; apiKey: string };
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let consoleWatch: ConsoleWatch;
+  let eventType: EventTypeInfo;
+  let webhookId = '';
+  let secret = '';
+  let deliveryId = '';
+  const webhookName = `Receiver ${Date.now().toString(36)}`;
+  const renamed = `${webhookName} (renamed)`;
+
+  async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const res = await fetch(`${stack.apiUrl}${path}`, {
+      method,
+      headers: {
+        Authorization: `Bearer ${team.apiKey}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
+  /** The page's main heading, once it shows `text`. */
+  async function heading(text: string | RegExp): Promise<Locator> {
+    const h1 = page.locator('main h1').filter({ hasText: text });
+    await h1.first().waitFor({ state: 'visible' });
+    return h1.first();
+  }
+
+  beforeAll(async () => {
+    buildDashboard();
+    stack = await startStack();
+    team = await stack.createTeam();
+    const events = await api<EventTypeInfo[]>('GET', '/v1/webhooks/test/events');
+    expect(events.status).toBe(200);
+    expect(events.body.length).toBeGreaterThan(0);
+    eventType = events.body[0];
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: WIDE, deviceScaleFactor: 1, locale: 'en-US' });
+    page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    consoleWatch = watchConsole(page);
+  });
+
+  afterAll(async () => {
+    await context?.close().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+    await stack?.stop();
+  });
+
+  test('sign-in: a wrong key is refused, the team key is accepted and kept in sessionStorage only', async () => {
+    await page.goto(`${stack.apiUrl}/`);
+    await page.getByRole('heading', { name: 'Sign in to the dashboard' }).waitFor();
+    await screenshot(page, '01-sign-in');
+
+    const keyInput = page.getByLabel('API key');
+    await consoleWatch.expecting(/status of 401/, async () => {
+      await keyInput.fill('hf_definitely_not_a_key');
+      await keyInput.press('Enter');
+      await page.getByText('That API key was not accepted').waitFor();
+    });
+
+    await keyInput.fill(team.apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await heading('Webhooks');
+    expect(await page.evaluate(() => sessionStorage.getItem('hookferry.apiKey'))).toBe(team.apiKey);
+    expect(await page.evaluate(() => JSON.stringify(localStorage))).not.toContain(team.apiKey);
+    await page.getByText('No webhooks yet.').waitFor();
+  });
+
+  test('create: the form creates the webhook and shows its signing secret exactly once', async () => {
+    await page.getByRole('link', { name: 'Create Webhook' }).click();
+    await heading('Create Webhook');
+    await page.getByLabel('All events (*)').waitFor(); // the catalog has loaded
+    await screenshot(page, '03-create-form');
+
+    await page.getByLabel('Name', { exact: true }).fill(webhookName);
+    await page.getByLabel('URL', { exact: true }).fill(stack.receiver.url);
+    await page.locator(`input[type="checkbox"][value="${eventType.id}"]`).check();
+    expect(await page.getByLabel('Retry schedule').inputValue()).toBe('exponential');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+
+    await heading('Webhook created');
+    const secretValue = page.getByTestId('secret-value');
+    secret = (await secretValue.innerText()).trim();
+    expect(secret.length).toBeGreaterThanOrEqual(16);
+    await page.getByText('It will not be shown again').waitFor();
+    await screenshot(page, '04-secret-panel');
+
+    const list = await api<{ data: WebhookJson[] }>('GET', '/v1/webhooks');
+    const created = list.body.data.find((w) => w.name === webhookName);
+    expect(created).toBeDefined();
+    expect(created!.url).toBe(stack.receiver.url);
+    expect(created!.events).toEqual([eventType.id]);
+    expect(created!.enabled).toBe(true);
+    webhookId = created!.id;
+
+    // Leave the panel: the secret is gone, also when coming back.
+    await page.getByRole('button', { name: 'Continue to webhook' }).click();
+    await heading(webhookName);
+    expect(page.url()).toContain(`#/webhooks/${webhookId}`);
+    expect(await page.getByTestId('secret-value').count()).toBe(0);
+    expect(await page.content()).not.toContain(secret);
+
+    await page.goBack();
+    await heading('Create Webhook');
+    expect(await page.getByTestId('secret-value').count()).toBe(0);
+    expect(await page.content()).not.toContain(secret);
+
+    await page.goForward();
+    await heading(webhookName);
+    expect(await page.content()).not.toContain(secret);
+  });
+
+  test('list: shows the webhook with its status and events', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks' }).click();
+    await heading('Webhooks');
+    const row = page.locator(`[data-testid="webhook-row"][data-id="${webhookId}"]`);
+    await row.waitFor();
+    expect(await row.innerText()).toContain(webhookName);
+    expect(await row.innerText()).toContain(stack.receiver.url);
+    expect(await row.innerText()).toContain(eventType.id);
+    expect(await row.locator('[data-status="enabled"]').count()).toBe(1);
+    await screenshot(page, '02-webhooks-list');
+
+    await row.getByRole('link', { name: webhookName }).click();
+    await heading(webhookName);
+  });
+
+  test('test event: the delivery succeeds and its attempt (200) is shown', async () => {
+    const before = stack.receiver.requests.length;
+    const select = page.getByLabel('Event type');
+    expect(await select.inputValue()).toBe(eventType.id);
+    await page.locator('pre').filter({ hasText: `"event": "${eventType.id}"` }).waitFor(); // example payload preview
+    await page.getByRole('button', { name: 'Send test event' }).click();
+
+    const succeeded = page.locator('[data-testid="delivery-row"][data-status="succeeded"]');
+    await succeeded.first().waitFor({ timeout: 90_000 }); // the log polls every 2 s while in flight
+    const row = succeeded.first();
+    deliveryId = (await row.getAttribute('data-id')) ?? '';
+    expect(deliveryId).not.toBe('');
+    const rowText = await row.innerText();
+    expect(rowText).toContain(eventType.id);
+    expect(rowText).toContain('200');
+    expect(await row.getByRole('link', { name: /Open in Temporal Web UI/ }).count()).toBe(1);
+
+    const received = stack.receiver.requests.slice(before).map((r) => JSON.parse(r.body) as { event: string });
+    expect(received.some((b) => b.event === eventType.id)).toBe(true);
+    await screenshot(page, '05-webhook-detail-deliveries');
+
+    await row.getByRole('link', { name: `Details of delivery ${deliveryId}` }).click();
+    await heading(/Delivery/);
+    const attempt = page.getByTestId('attempt').first();
+    await attempt.waitFor();
+    expect((await attempt.getByTestId('attempt-status').innerText()).trim()).toBe('200');
+    expect(await attempt.innerText()).toContain('succeeded');
+    await screenshot(page, '06-delivery-detail');
+
+    await page.locator('.back-link a').click();
+    await heading(webhookName);
+  });
+
+  test('disable then enable', async () => {
+    await page.getByRole('button', { name: 'Disable', exact: true }).click();
+    await page.locator('.page-subtitle [data-status="disabled"]').waitFor();
+    let w = await api<WebhookJson>('GET', `/v1/webhooks/${webhookId}`);
+    expect(w.body.enabled).toBe(false);
+    expect(w.body.disabledReason).toBe('manual');
+
+    await page.getByRole('button', { name: 'Enable', exact: true }).click();
+    await page.locator('.page-subtitle [data-status="enabled"]').waitFor();
+    w = await api<WebhookJson>('GET', `/v1/webhooks/${webhookId}`);
+    expect(w.body.enabled).toBe(true);
+  });
+
+  test('edit the name', async () => {
+    await page.getByRole('button', { name: 'Edit', exact: true }).click();
+    const name = page.getByLabel('Name', { exact: true });
+    await name.fill(renamed);
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await heading(renamed);
+    const w = await api<WebhookJson>('GET', `/v1/webhooks/${webhookId}`);
+    expect(w.body.name).toBe(renamed);
+    expect(w.body.events).toEqual([eventType.id]);
+  });
+
+  test('delete asks for confirmation: cancel keeps it, confirm removes it', async () => {
+    await page.getByRole('button', { name: 'Delete webhook' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await heading(renamed);
+    expect((await api('GET', `/v1/webhooks/${webhookId}`)).status).toBe(200);
+
+    await page.getByRole('button', { name: 'Delete webhook' }).click();
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+    await heading('Webhooks');
+    await page.getByText('No webhooks yet.').waitFor();
+    expect(await page.locator(`[data-testid="webhook-row"][data-id="${webhookId}"]`).count()).toBe(0);
+    expect((await api('GET', `/v1/webhooks/${webhookId}`)).status).toBe(404);
+  });
+
+  test('credits page shows the balance', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Credits' }).click();
+    await heading('Credits');
+    const balance = page.getByTestId('credit-balance');
+    await balance.waitFor();
+    // The balance can still move if a charge lands while the page loads: refresh until it settles.
+    let shown = NaN;
+    let expected = NaN;
+    for (let i = 0; i < 5; i++) {
+      const credits = await api<{ balance: number }>('GET', '/v1/credits');
+      expect(credits.status).toBe(200);
+      expected = credits.body.balance;
+      shown = Number((await balance.innerText()).replace(/[^\d-]/g, ''));
+      if (shown === expected) break;
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await page.waitForTimeout(500);
+    }
+    expect(shown).toBe(expected);
+    await screenshot(page, '07-credits');
+  });
+
+  test('at 390 px the sidebar becomes a top bar and nothing overflows', async () => {
+    const created = await api<WebhookJson>('POST', '/v1/webhooks', {
+      name: 'Narrow screen check',
+      url: stack.receiver.url,
+      events: [eventType.id],
+    });
+    expect(created.status).toBe(201);
+
+    await page.setViewportSize(NARROW);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks' }).click();
+    await heading('Webhooks');
+    await page.locator(`[data-testid="webhook-row"][data-id="${created.body.id}"]`).waitFor();
+
+    const nav = await page.getByRole('navigation', { name: 'Main' }).boundingBox();
+    expect(nav).not.toBeNull();
+    expect(nav!.y).toBeLessThan(150); // at the top, not a column on the left
+    expect(nav!.width).toBeGreaterThan(NARROW.width / 2);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot(page, '08-webhooks-list-390px');
+    await page.setViewportSize(WIDE);
+  });
+
+  test('sign out forgets the key', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to the dashboard' }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('hookferry.apiKey'))).toBeNull();
+  });
+
+  test('no console errors', () => {
+    expect(consoleWatch.unexpected()).toEqual([]);
+  });
+});
