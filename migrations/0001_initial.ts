@@ -150,7 +150,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('team_id', 'text', (c) => c.notNull().references('teams.id').onDelete('cascade'))
     .addColumn('key', 'text', (c) => c.notNull())
     .addColumn('scope', 'text', (c) => c.notNull())
-    .addColumn('response', 'jsonb', (c) => c.notNull())
+    // null while the first request with this key is still being handled
+    .addColumn('response', 'jsonb')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint('request_idempotency_pk', ['team_id', 'scope', 'key'])
     .execute();

@@ -141,7 +141,7 @@ export interface RequestIdempotencyTable {
   team_id: string;
   key: string;
   scope: string;
-  response: Json<unknown>;
+  response: Json<unknown> | null;
   created_at: Timestamp;
 }
 

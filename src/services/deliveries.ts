@@ -96,18 +96,37 @@ export function createDeliveryService({ db, config, temporal }: DeliveryServiceD
     if (!w.enabled) throw new ApiError(409, 'webhook_disabled', 'the webhook is disabled; enable it before re-sending deliveries');
   }
 
-  /** Runs `work` once per (team, scope, Idempotency-Key); a repeated key returns the first answer. */
+  /**
+   * Runs `work` once per (team, scope, Idempotency-Key). A repeated key returns the first
+   * answer; a concurrent one (a double click) waits for it.
+   */
   async function idempotent<T>(teamId: string, scope: string, key: string | undefined, work: () => Promise<T>): Promise<T> {
     if (!key) return work();
-    const previous = await db.selectFrom('request_idempotency').select('response').where('team_id', '=', teamId).where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
-    if (previous) return previous.response as T;
-    const result = await work();
-    await db
+    const claimed = await db
       .insertInto('request_idempotency')
-      .values({ team_id: teamId, scope, key, response: JSON.stringify(result) })
+      .values({ team_id: teamId, scope, key, response: null })
       .onConflict((oc) => oc.doNothing())
-      .execute();
-    return result;
+      .executeTakeFirst();
+    const mine = { team_id: teamId, scope, key };
+    if (Number(claimed.numInsertedOrUpdatedRows ?? 0) === 1) {
+      try {
+        const result = await work();
+        await db.updateTable('request_idempotency').set({ response: JSON.stringify(result) }).where('team_id', '=', mine.team_id).where('scope', '=', scope).where('key', '=', key).execute();
+        return result;
+      } catch (err) {
+        // Failed requests are not remembered: the same key may try again.
+        await db.deleteFrom('request_idempotency').where('team_id', '=', mine.team_id).where('scope', '=', scope).where('key', '=', key).execute();
+        throw err;
+      }
+    }
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const row = await db.selectFrom('request_idempotency').select('response').where('team_id', '=', teamId).where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
+      if (!row) return idempotent(teamId, scope, key, work); // the first attempt failed and released the key
+      if (row.response !== null) return row.response as T;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new ApiError(409, 'idempotency_in_progress', 'a request with this Idempotency-Key is still being handled');
   }
 
   return {
