@@ -93,6 +93,8 @@ export function parseRetryAfter(value: string | undefined, now: Date): number | 
   if (!value) return undefined;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1_000;
+  // Only an IMF-fixdate-like value ("Wed, 21 Oct 2015 07:28:00 GMT"): Date.parse alone accepts "-5".
+  if (!/^[A-Za-z]{3}, \d{1,2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now.getTime());
