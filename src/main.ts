@@ -1,9 +1,14 @@
 // `npm start`: everything in one process for a laptop — migrations, a local Temporal dev
 // server (unless temporalAddressESS is set), the worker and the API with its dashboard.
-import { Runtime } from '@temporalio/worker';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DASHBOARD_DIR } from './api/app';
 import { startApi } from './api/server';
 import { loadConfig } from './config';
 import { createDb } from './db/database';
+import { DEV_ADMIN_KEY, DEV_ALLOWED_CIDRS } from './devDefaults';
 import { ensureDatabaseExists, migrateToLatest } from './db/migrate';
 import { logger } from './logger';
 import { createCatalog } from './services/catalog';
@@ -14,13 +19,11 @@ import { startDevServer, type DevServer } from './temporal/devServer';
 import { startStrandedEventSweeper } from './worker/sweeper';
 import { createWorker } from './worker/worker';
 
-/** Local-development defaults, applied only by `npm start` and only when unset. */
-export const DEV_ADMIN_KEY = 'hookferry-dev-admin-key';
 
 async function main() {
   process.env.HOOKFERRY_ADMIN_KEY ??= DEV_ADMIN_KEY;
   // Lets you point webhooks at receivers on this machine (http://127.0.0.1:…) while developing.
-  process.env.HOOKFERRY_ALLOWED_CIDRS ??= '127.0.0.0/8,::1/128';
+  process.env.HOOKFERRY_ALLOWED_CIDRS ??= DEV_ALLOWED_CIDRS;
   const config = loadConfig();
 
   await ensureDatabaseExists(config.databaseUrl);
@@ -38,7 +41,8 @@ async function main() {
     temporalUi = devServer.uiUrl ?? temporalUi;
   }
 
-  Runtime.install({ logger: undefined, shutdownSignals: [] });
+  buildDashboardIfMissing();
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   const { client, connection } = await connectTemporal(temporalAddress, config.temporalNamespace);
   const worker = await createWorker({ config, temporalAddress: temporalAddress, db, client, log: logger });
   const workerRun = worker.worker.run();
@@ -76,6 +80,15 @@ async function main() {
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+}
+
+/** `npm start` on a fresh clone: build the dashboard once (`npm run build` rebuilds it). */
+function buildDashboardIfMissing(): void {
+  if (existsSync(path.join(DASHBOARD_DIR, 'index.html'))) return;
+  logger.info('building the dashboard (web/dist) once');
+  const root = path.resolve(__dirname, '..');
+  const result = spawnSync('npm', ['run', '-s', 'build', '--', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) logger.warn('dashboard build failed; the API still runs (try `npm run build`)');
 }
 
 main().catch((err) => {
