@@ -149,3 +149,21 @@ test('a failing SMTP server does not stop the disable; the email waits in the ou
     await failing.stop();
   }
 });
+
+test('with no SMTP configured the notice is logged and kept in the outbox, not lost', async () => {
+  const noSmtp = await startStack({ env: { HOOKFERRY_FAILURE_THRESHOLD: '1', SMTP_URL: '' } });
+  try {
+    const team = await noSmtp.createTeam({ email: 'nosmtp@example.com' });
+    noSmtp.receiver.respond = (_req, res) => void res.writeHead(503).end();
+    const wh = await createWebhook(noSmtp, team.apiKey, { url: `${noSmtp.receiver.url}/y`, retrySchedule: NO_RETRIES });
+    await postEvent(noSmtp, team.apiKey, 'prospect.qualified');
+    const outbox = await waitFor(async () => {
+      const row = await noSmtp.db.selectFrom('email_outbox').selectAll().where('team_id', '=', team.id).executeTakeFirst();
+      return row?.status === 'logged' ? row : undefined;
+    }, { what: 'outbox row logged' });
+    expect(outbox.to_address).toBe('nosmtp@example.com');
+    expect(outbox.body).toContain(wh.id);
+  } finally {
+    await noSmtp.stop();
+  }
+});
