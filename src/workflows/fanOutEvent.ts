@@ -18,7 +18,7 @@ const { planDeliveries } = proxyActivities<Activities>({
 
 /** One per event: finds the matching enabled webhooks and starts one delivery workflow each. */
 export async function fanOutEvent(input: FanOutInput): Promise<{ deliveriesStarted: number }> {
-  const page = await planDeliveries({ eventId: input.eventId, afterWebhookId: input.afterWebhookId, limit: FAN_OUT_PAGE_SIZE });
+  const page = await planDeliveries({ eventId: input.eventId, afterWebhookId: input.afterWebhookId, limit: input.pageSize ?? FAN_OUT_PAGE_SIZE });
 
   await Promise.all(
     page.deliveries.map(async (d) => {

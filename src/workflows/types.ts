@@ -7,6 +7,8 @@ export interface FanOutInput {
   /** Continue-as-new cursor: the last webhook id already handled. */
   afterWebhookId?: string;
   startedSoFar?: number;
+  /** Children per run (default FAN_OUT_PAGE_SIZE); tests use small pages. */
+  pageSize?: number;
 }
 
 export interface PlannedDelivery {
