@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { disabledNoticeEmail } from '../domain/emails';
 import type { FailureNote } from '../workflows/types';
 import type { ActivityDeps } from './deps';
+import { cancelQueuedDeliveries } from '../services/queuedDeliveries';
 
 export function createHealthActivities({ db, config, mailer }: ActivityDeps) {
   /** Mirrors the health workflow's counters into the webhook row, for the API and dashboard. */
@@ -28,12 +29,7 @@ export function createHealthActivities({ db, config, mailer }: ActivityDeps) {
         .where('enabled', '=', true)
         .returning('disabled_at')
         .executeTakeFirst();
-      await trx
-        .updateTable('deliveries')
-        .set({ status: 'cancelled', next_attempt_at: null, completed_at: new Date(), updated_at: new Date() })
-        .where('webhook_id', '=', input.webhookId)
-        .where('status', 'in', ['pending', 'retrying', 'held'])
-        .execute();
+      await cancelQueuedDeliveries(trx, input.webhookId);
       if (updated?.disabled_at) return { disabledAt: updated.disabled_at.toISOString() };
       const current = await trx.selectFrom('webhooks').select('disabled_at').where('id', '=', input.webhookId).executeTakeFirst();
       return { disabledAt: (current?.disabled_at ?? new Date()).toISOString() };

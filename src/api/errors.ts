@@ -17,8 +17,14 @@ export class ApiError extends Error {
 
 export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
 
-export function zodDetails(err: ZodError) {
-  return err.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: i.code }));
+/** At most this many validation issues are listed: a 60,000-element array must not echo 60,000. */
+export const MAX_ISSUES = 20;
+const MAX_ISSUE_TEXT = 300;
+
+const clip = (s: string) => (s.length > MAX_ISSUE_TEXT ? `${s.slice(0, MAX_ISSUE_TEXT)}…` : s);
+
+export function zodDetails(err: Pick<ZodError, 'issues'>) {
+  return err.issues.slice(0, MAX_ISSUES).map((i) => ({ path: clip(i.path.map(String).join('.')), message: clip(i.message), code: i.code }));
 }
 
 export const unknownRoute: RequestHandler = (req, _res, next) => {

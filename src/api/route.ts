@@ -2,7 +2,8 @@ import { OpenAPIRegistry, extendZodWithOpenApi } from '@asteasolutions/zod-to-op
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z, type ZodType } from 'zod';
 import type { ApiDeps } from './deps';
-import { ApiError } from './errors';
+import { ApiError, zodDetails } from './errors';
+import { findUnstorableText, UNSTORABLE_TEXT_MESSAGE } from './inputText';
 
 extendZodWithOpenApi(z);
 
@@ -57,8 +58,14 @@ export class RouteTable {
     for (const [status, r] of Object.entries(spec.responses)) {
       responses[status] = { description: r.description, ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}) };
     }
-    if (spec.body || spec.query || spec.params) responses['400'] ??= { description: 'Invalid request', content: { 'application/json': { schema: ErrorSchema } } };
-    if (spec.auth !== 'none') responses['401'] ??= { description: 'Missing or invalid credentials', content: { 'application/json': { schema: ErrorSchema } } };
+    const error = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
+    if (spec.body || spec.query || spec.params) responses['400'] ??= error('Invalid request (malformed JSON, or a value the schema refuses)');
+    if (spec.body) {
+      responses['413'] ??= error('The body is larger than the limit');
+      responses['415'] ??= error('The body is not application/json');
+    }
+    if (spec.auth !== 'none') responses['401'] ??= error('Missing or invalid credentials');
+    if (spec.auth === 'team') responses['429'] ??= error('Too many requests for this API key (see Retry-After)');
     this.registry.registerPath({
       method: spec.method,
       path: openApiPath,
@@ -98,8 +105,14 @@ export class RouteTable {
   }
 }
 
-function parse<T>(schema: ZodType<T>, value: unknown, where: string): T {
+function parse<T>(schema: ZodType<T>, value: unknown, where: 'body' | 'query' | 'path'): T {
+  // Path and query values are always plain text headed for SQL parameters: refuse what the
+  // database cannot store here, for every route. Body fields declare it in their schemas.
+  if (where !== 'body') {
+    const bad = findUnstorableText(value);
+    if (bad !== undefined) throw new ApiError(400, 'validation_error', `the request ${where} is not valid`, [{ path: bad.slice(0, 300), message: UNSTORABLE_TEXT_MESSAGE, code: 'invalid_string' }]);
+  }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  throw new ApiError(400, 'validation_error', `the request ${where} is not valid`, result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: i.code })));
+  throw new ApiError(400, 'validation_error', `the request ${where} is not valid`, zodDetails(result.error));
 }

@@ -2,8 +2,12 @@ import { z } from 'zod';
 import './route'; // extends zod with .openapi()
 import { isValidEventTypeId } from '../domain/catalog';
 import { retryScheduleProblem } from '../domain/retrySchedule';
+import { findUnstorableText, isStorableText, UNSTORABLE_TEXT_MESSAGE } from './inputText';
 
 // Request and response schemas: the same objects validate requests and build /openapi.json.
+
+/** A string the database can store as sent (see inputText.ts). */
+export const Text = (max: number) => z.string().max(max).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
 
 const Subscription = z
   .string()
@@ -24,7 +28,13 @@ export const RetrySchedule = z
   })
   .openapi('RetrySchedule', { description: '"exponential" (1s, 2s, 4s), "extended" (1m, 5m, 30m, 2h) or { delays: ["100ms", "30s", "5m"] }' });
 
-const Name = z.string().trim().min(1).max(100).regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
+const Name = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, 'must not contain control characters')
+  .refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
 
 export const CreateWebhookBody = z
   .object({
@@ -89,9 +99,9 @@ export const EventData = z.record(z.string(), z.unknown());
 
 export const IngestEventBody = z
   .object({
-    event: z.string().min(1).max(100),
+    event: Text(100).min(1),
     data: EventData,
-    id: z.string().min(1).max(200).optional().openapi({ description: 'Your id for the event; acts as an idempotency key' }),
+    id: Text(200).min(1).optional().openapi({ description: 'Your id for the event; acts as an idempotency key' }),
   })
   .strict()
   .openapi('IngestEvent');
@@ -149,7 +159,13 @@ export const Attempt = z.object({
 
 export const DeliveryWithAttempts = Delivery.extend({ attempts: z.array(Attempt) }).openapi('DeliveryWithAttempts');
 
-const IsoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 date').transform((s) => new Date(s));
+/** ISO-8601 date or date-time with a four-digit year: anything PostgreSQL and Date both read the same way. */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const IsoDate = z
+  .string()
+  .max(40)
+  .refine((s) => ISO_DATE.test(s) && !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 date such as 2025-01-31 or 2025-01-31T12:00:00Z')
+  .transform((s) => new Date(s));
 
 export const ListDeliveriesQuery = z.object({
   ...Pagination,
@@ -162,7 +178,7 @@ export const ListDeliveriesQuery = z.object({
 export const RecoverBody = z.object({ since: IsoDate, until: IsoDate.optional() }).strict().openapi('Recover');
 
 export const TestSendBody = z
-  .object({ event: z.string().min(1).max(100), data: EventData.optional(), webhookId: z.string().max(200).optional() })
+  .object({ event: Text(100).min(1), data: EventData.optional(), webhookId: Text(200).optional() })
   .strict()
   .openapi('TestSend');
 
@@ -179,9 +195,10 @@ export const CreateEventTypeBody = z
   .object({
     id: z.string().refine(isValidEventTypeId, 'must be lowercase segments separated by dots, e.g. order.created'),
     name: Name,
-    description: z.string().max(500),
+    description: Text(500),
     category: z.string().regex(/^[a-z0-9_]+$/).max(50).optional(),
-    example: EventData.default({}),
+    // Stored as jsonb, which refuses NUL and unpaired surrogates anywhere in the document.
+    example: EventData.refine((d) => findUnstorableText(d) === undefined, UNSTORABLE_TEXT_MESSAGE).default({}),
   })
   .strict()
   .openapi('CreateEventType');

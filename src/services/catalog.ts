@@ -1,3 +1,4 @@
+import { ApiError } from '../api/errors';
 import type { Db } from '../db/database';
 import { builtInEventTypes, eventTypeCategory, type EventTypeDefinition, type PresetName } from '../domain/catalog';
 import { ALL_EVENTS } from '../domain/eventMatching';
@@ -43,6 +44,9 @@ export function createCatalog(db: Db, presets: readonly PresetName[]): Catalog {
       });
     },
     async add(def) {
+      // Built-in types come from code; a row for one would be ignored by list(), so the
+      // "update" would silently do nothing.
+      if (builtInIds.has(def.id)) throw new ApiError(409, 'built_in_event_type', `"${def.id}" is a built-in event type and cannot be changed`);
       const category = def.category ?? eventTypeCategory(def.id);
       await db
         .insertInto('event_types')

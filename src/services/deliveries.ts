@@ -7,7 +7,7 @@ import type { Delivery, DeliveryAttempt, DeliveryStatus } from '../db/schema';
 import { DeliveryStatusKey, EventTypeKey, replayWorkflowId, TeamIdKey, WebhookIdKey } from '../temporal/names';
 import { deliverToEndpoint } from '../workflows/deliverToEndpoint';
 import { creditsGrantedSignal } from '../workflows/signals';
-import { decodeCursor, encodeCursor } from './pagination';
+import { cursorTimestamp, decodeCursor, encodeCursor } from './pagination';
 
 export interface DeliveryServiceDeps {
   db: Db;
@@ -146,7 +146,7 @@ export function createDeliveryService({ db, config, temporal }: DeliveryServiceD
       const w = await db.selectFrom('webhooks').select('id').where('id', '=', webhookId).where('team_id', '=', teamId).where('deleted_at', 'is', null).executeTakeFirst();
       if (!w) throw notFound('webhook');
       const cursor = decodeCursor(q.cursor);
-      let query = db.selectFrom('deliveries').selectAll().where('webhook_id', '=', webhookId);
+      let query = db.selectFrom('deliveries').selectAll().select(cursorTimestamp('created_at').as('cursor_at')).where('webhook_id', '=', webhookId);
       if (q.status) query = query.where('status', '=', q.status);
       if (q.eventType) query = query.where('event_type', '=', q.eventType);
       if (q.since) query = query.where('created_at', '>=', q.since);
@@ -155,7 +155,7 @@ export function createDeliveryService({ db, config, temporal }: DeliveryServiceD
       const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];
-      return { data: page.map(present), nextCursor: rows.length > q.limit && last ? encodeCursor({ at: last.created_at.toISOString(), id: last.id }) : null };
+      return { data: page.map((d) => present(d)), nextCursor: rows.length > q.limit && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null };
     },
 
     async listForEvent(eventId: string) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { sql } from 'kysely';
 import { ApiError } from '../api/errors';
 import type { Config } from '../config';
@@ -12,6 +12,8 @@ import { fanOutEvent } from '../workflows/fanOutEvent';
 import type { Catalog } from './catalog';
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3_600_000;
+/** How long ingestion waits for Temporal to start an event's fan-out before answering anyway. */
+export const DISPATCH_DEADLINE_MS = 5_000;
 
 export interface EventServiceDeps {
   db: Db;
@@ -42,22 +44,32 @@ export function presentEvent(e: EventRow) {
 export function createEventService({ db, config, temporal, catalog }: EventServiceDeps) {
   /** Starts the event's fan-out; safe to call again (the workflow id is derived from the event id). */
   async function dispatch(e: Pick<EventRow, 'id' | 'team_id' | 'type'>): Promise<void> {
-    await temporal.workflow.start(fanOutEvent, {
-      workflowId: fanOutWorkflowId(e.id),
-      taskQueue: config.taskQueue,
-      args: [{ eventId: e.id, teamId: e.team_id, eventType: e.type }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      typedSearchAttributes: [
-        { key: TeamIdKey, value: e.team_id },
-        { key: EventTypeKey, value: e.type },
-      ],
-    });
+    try {
+      await temporal.workflow.start(fanOutEvent, {
+        workflowId: fanOutWorkflowId(e.id),
+        taskQueue: config.taskQueue,
+        args: [{ eventId: e.id, teamId: e.team_id, eventType: e.type }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        // A fan-out that already completed must not run again (its deliveries would be
+        // re-started and finished ones re-sent): only a failed or terminated one may.
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        typedSearchAttributes: [
+          { key: TeamIdKey, value: e.team_id },
+          { key: EventTypeKey, value: e.type },
+        ],
+      });
+    } catch (err) {
+      // Already dispatched and completed (its "dispatched" mark was lost, e.g. the database went away).
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
     await db.updateTable('events').set({ dispatched_at: new Date() }).where('id', '=', e.id).where('dispatched_at', 'is', null).execute();
   }
 
   async function dispatchBestEffort(e: EventRow): Promise<EventRow> {
     try {
-      await dispatch(e);
+      // Bounded: while Temporal is unreachable the client would retry for ~20 s, holding the
+      // request open. The event is already stored; past the deadline the sweeper starts it.
+      await temporal.withDeadline(Date.now() + DISPATCH_DEADLINE_MS, () => dispatch(e));
       return { ...e, dispatched_at: new Date() };
     } catch {
       // Stored, not yet dispatched: the worker's sweeper (or a retry of this request) starts it.

@@ -4,6 +4,9 @@ import { checkAddress, type AddressPolicy } from '../http/addressPolicy';
 
 export const MAX_URL_LENGTH = 2048;
 
+/** Whitespace (incl. Unicode spaces), C0/C1 controls, bidi formatting and unpaired surrogates. */
+const INVISIBLE_OR_UNSAFE = /[\s\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|\p{Cs}/u;
+
 /**
  * Why a webhook URL is refused, or undefined. HTTPS is required; plain HTTP only for
  * addresses inside HOOKFERRY_ALLOWED_CIDRS (local development and tests). Addresses are
@@ -11,6 +14,9 @@ export const MAX_URL_LENGTH = 2048;
  */
 export async function webhookUrlProblem(text: string, policy: AddressPolicy): Promise<string | undefined> {
   if (text.length > MAX_URL_LENGTH) return `must be at most ${MAX_URL_LENGTH} characters`;
+  // The URL parser would silently drop tabs, newlines and surrounding spaces, and the URL is
+  // stored and shown as sent: refuse what would be changed, hidden or unstorable instead.
+  if (INVISIBLE_OR_UNSAFE.test(text)) return 'must not contain whitespace, control characters, bidirectional formatting characters or unpaired surrogates';
   let url: URL;
   try {
     url = new URL(text);

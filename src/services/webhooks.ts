@@ -10,8 +10,9 @@ import type { AddressPolicy } from '../http/addressPolicy';
 import { newId } from '../ids';
 import type { Catalog } from './catalog';
 import { signalHealth, signalHealthDeleted } from './healthSignals';
-import { decodeCursor, encodeCursor } from './pagination';
+import { cursorTimestamp, decodeCursor, encodeCursor } from './pagination';
 import { webhookUrlProblem } from './webhookUrl';
+import { cancelQueuedDeliveries } from './queuedDeliveries';
 
 export interface WebhookServiceDeps {
   db: Db;
@@ -124,13 +125,13 @@ export function createWebhookService(deps: WebhookServiceDeps) {
 
     async list(teamId: string, q: { limit: number; cursor?: string; enabled?: boolean }) {
       const cursor = decodeCursor(q.cursor);
-      let query = db.selectFrom('webhooks').selectAll().where('team_id', '=', teamId).where('deleted_at', 'is', null);
+      let query = db.selectFrom('webhooks').selectAll().select(cursorTimestamp('created_at').as('cursor_at')).where('team_id', '=', teamId).where('deleted_at', 'is', null);
       if (q.enabled !== undefined) query = query.where('enabled', '=', q.enabled);
       if (cursor) query = query.where(sql<boolean>`(created_at, id) > (${cursor.at}::timestamptz, ${cursor.id})`);
       const rows = await query.orderBy('created_at').orderBy('id').limit(q.limit + 1).execute();
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];
-      return { data: page.map(presentWebhook), nextCursor: rows.length > q.limit && last ? encodeCursor({ at: last.created_at.toISOString(), id: last.id }) : null };
+      return { data: page.map((w) => presentWebhook(w)), nextCursor: rows.length > q.limit && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null };
     },
 
     async update(teamId: string, id: string, input: Partial<Omit<WebhookInput, 'enabled'>>): Promise<WebhookView> {
@@ -163,12 +164,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       await find(teamId, id);
       await db.transaction().execute(async (trx) => {
         await trx.updateTable('webhooks').set({ deleted_at: new Date(), enabled: false, updated_at: new Date() }).where('id', '=', id).execute();
-        await trx
-          .updateTable('deliveries')
-          .set({ status: 'cancelled', next_attempt_at: null, completed_at: new Date(), updated_at: new Date() })
-          .where('webhook_id', '=', id)
-          .where('status', 'in', ['pending', 'retrying', 'held'])
-          .execute();
+        await cancelQueuedDeliveries(trx, id);
       });
       await signalHealthDeleted(temporal, id).catch(() => undefined);
     },
@@ -196,12 +192,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
           .where('id', '=', id)
           .returningAll()
           .executeTakeFirstOrThrow();
-        await trx
-          .updateTable('deliveries')
-          .set({ status: 'cancelled', next_attempt_at: null, completed_at: new Date(), updated_at: new Date() })
-          .where('webhook_id', '=', id)
-          .where('status', 'in', ['pending', 'retrying', 'held'])
-          .execute();
+        await cancelQueuedDeliveries(trx, id);
         return row;
       });
       await signalHealth(temporal, config, { id, teamId }, { signal: 'disabledManually' });

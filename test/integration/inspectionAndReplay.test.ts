@@ -24,7 +24,7 @@ describe('test endpoints', () => {
       'chat', 'message', 'insight.summary', 'insight.topic', 'insight.key', 'insight.conversation', 'insight.sentiment',
       'call.started', 'call.ended', 'call.failed', 'call.recording.completed', 'transcription.completed',
     ]) expect(ids).toContain(seedEvent);
-    expect(ids).toHaveLength(BUILT_IN_EVENT_TYPES.length);
+    for (const builtIn of BUILT_IN_EVENT_TYPES) expect(ids).toContain(builtIn.id);
     expect(all.body[0]).toEqual({ id: expect.any(String), name: expect.any(String), description: expect.any(String), category: expect.any(String) });
     const prospect = await stack.call('GET', '/v1/webhooks/test/events?category=prospect', { key: apiKey });
     expect(prospect.body.map((e: { id: string }) => e.id).sort()).toEqual(['prospect.disqualified', 'prospect.paused', 'prospect.qualified', 'prospect.responded', 'prospect.resumed']);

@@ -1,10 +1,11 @@
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { issueApiKey } from '../../services/apiKeys';
 import { grantCredits } from '../../services/credits';
 import { createTeam } from '../../services/teams';
 import { notFound } from '../errors';
 import { ErrorSchema, type RouteTable } from '../route';
-import { CreateEventTypeBody, CreateTeamBody, GrantCreditsBody } from '../schemas';
+import { CreateEventTypeBody, CreateTeamBody, GrantCreditsBody, Text } from '../schemas';
 
 export function registerAdminRoutes(t: RouteTable): void {
   t.add({
@@ -20,7 +21,7 @@ export function registerAdminRoutes(t: RouteTable): void {
   }
   t.add({
     method: 'post', path: '/admin/v1/teams/:id/api-keys', tag: 'Admin', auth: 'admin', summary: 'Issue another API key',
-    params: TeamParams, body: z.object({ label: z.string().max(100).optional() }).strict(),
+    params: TeamParams, body: z.object({ label: Text(100).optional() }).strict(),
     responses: { 201: { description: 'Issued; the key is shown only here', schema: z.object({ id: z.string(), apiKey: z.string() }) }, 404: { description: 'Not found', schema: ErrorSchema } },
     handler: async ({ deps, params, body }) => {
       await assertTeam(deps.db, params.id);
@@ -33,7 +34,8 @@ export function registerAdminRoutes(t: RouteTable): void {
     params: z.object({ id: z.string().max(200), keyId: z.string().max(200) }),
     responses: { 204: { description: 'Revoked' }, 404: { description: 'Not found', schema: ErrorSchema } },
     handler: async ({ deps, params }) => {
-      const r = await deps.db.updateTable('api_keys').set({ revoked_at: new Date() }).where('id', '=', params.keyId).where('team_id', '=', params.id).executeTakeFirst();
+      // Revoking twice is harmless and keeps the first revocation time.
+      const r = await deps.db.updateTable('api_keys').set({ revoked_at: sql`coalesce(revoked_at, now())` }).where('id', '=', params.keyId).where('team_id', '=', params.id).executeTakeFirst();
       if (Number(r.numUpdatedRows) === 0) throw notFound('api key');
       return { status: 204 };
     },
@@ -52,7 +54,7 @@ export function registerAdminRoutes(t: RouteTable): void {
   t.add({
     method: 'post', path: '/admin/v1/event-types', tag: 'Admin', auth: 'admin', summary: 'Add (or update) a custom event type',
     body: CreateEventTypeBody,
-    responses: { 201: { description: 'Added', schema: z.object({ id: z.string(), name: z.string(), description: z.string(), category: z.string() }) } },
+    responses: { 201: { description: 'Added', schema: z.object({ id: z.string(), name: z.string(), description: z.string(), category: z.string() }) }, 409: { description: 'A built-in event type', schema: ErrorSchema } },
     handler: async ({ deps, body }) => {
       const def = await deps.catalog.add(body);
       return { status: 201, body: { id: def.id, name: def.name, description: def.description, category: def.category } };
