@@ -16,18 +16,10 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 
-# ---- build: the web dashboard (skipped while the project has none) ----------
+# ---- build: the web dashboard (Vite -> web/dist) ----------------------------
 FROM deps AS build
 COPY . .
-# `npm run build` is `vite build --config web/vite.config.ts`; until the
-# dashboard exists that config is absent, so only build when it is there.
-# An empty web/dist is always left behind so the runtime COPY cannot fail.
-RUN if [ -f web/vite.config.ts ]; then \
-      npm run build --if-present; \
-    else \
-      echo "web/vite.config.ts not found: skipping the dashboard build"; \
-    fi \
- && mkdir -p web/dist
+RUN npm run build
 
 # ---- prod-deps: runtime dependencies only -----------------------------------
 FROM ${NODE_IMAGE} AS prod-deps
