@@ -76,7 +76,7 @@ function plan(quick: boolean) {
     ? { idleMs: 3_000, baselineMs: 3_000, warmupEvents: 20, rampStartRate: 20, rampFactor: 2, rampStepMs: 4_000, rampMaxSteps: 3, refine: false, holdMinMs: 8_000, holdMaxMs: 8_000, minThroughputDeliveries: 0, latencyMs: 4_000, fanOut: [1, 10, 100], drainMs: 20_000, holdRetries: 0 }
     : // The hold runs until the throughput section has 20,000 deliveries, but at most 5 minutes so
       // that a run stays near 15 minutes on a slow (or shared) machine; the JSON says if it fell short.
-      { idleMs: 10_000, baselineMs: 20_000, warmupEvents: 200, rampStartRate: 10, rampFactor: 1.5, rampStepMs: 15_000, rampMaxSteps: 12, refine: true, holdMinMs: 60_000, holdMaxMs: 300_000, minThroughputDeliveries: 20_000, latencyMs: 20_000, fanOut: [1, 10, 100, 1_000, 5_000], drainMs: 90_000, holdRetries: 1 };
+      { idleMs: 10_000, baselineMs: 20_000, warmupEvents: 200, rampStartRate: 10, rampFactor: 1.5, rampStepMs: 15_000, rampMaxSteps: 12, refine: true, holdMinMs: 60_000, holdMaxMs: 300_000, minThroughputDeliveries: 20_000, latencyMs: 20_000, fanOut: [1, 10, 100, 1_000, 5_000], drainMs: 90_000, holdRetries: 4 };
 }
 
 const started = Date.now();
@@ -107,6 +107,23 @@ async function main(): Promise<void> {
   let monitor: ResourceMonitor | undefined;
   let ingest: Ingestor | undefined;
   let temporalConnection: Connection | undefined;
+  let cleaned = false;
+  const cleanup = async () => {
+    if (cleaned) return;
+    cleaned = true;
+    monitor?.stop();
+    await ingest?.close().catch(() => undefined);
+    await temporalConnection?.close().catch(() => undefined);
+    await stack?.stop().catch((err: unknown) => say(`stopping the stack: ${String(err)}`));
+    await receiver.stop().catch(() => undefined);
+  };
+  // Ctrl-C / SIGTERM: stop the child processes and drop the database before leaving.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      say(`${signal}: stopping the stack`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
   try {
     stack = await startBenchStack({ say, temporalDbFile: args.temporalDb === 'file' ? defaultTemporalDbFile() : undefined, dynamicConfig: args.dynamicConfig, workerEnv: envJson('BENCH_WORKER_ENV'), apiEnv: envJson('BENCH_API_ENV') });
     const s = stack;
@@ -354,6 +371,7 @@ async function main(): Promise<void> {
         hold = await runStep(holdRate, holdMs, 'hold');
         if (hold.sustained) break;
         if (attempt < P.holdRetries) {
+          ramp.push({ ...hold, label: 'hold (failed)' });
           say(`hold not sustained; draining and trying ${round(holdRate * 0.85)}/s`);
           await drain(P.drainMs);
           holdRate *= 0.85;
@@ -543,11 +561,7 @@ async function main(): Promise<void> {
     process.stdout.write(renderTable(result));
     say(`results written to ${path.relative(process.cwd(), file)}`);
   } finally {
-    monitor?.stop();
-    await ingest?.close().catch(() => undefined);
-    await temporalConnection?.close().catch(() => undefined);
-    await stack?.stop().catch((err: unknown) => say(`stopping the stack: ${String(err)}`));
-    await receiver.stop().catch(() => undefined);
+    await cleanup();
   }
 }
 
