@@ -85,7 +85,7 @@ export function createDeliveryActivities({ db, config, temporal, send }: Activit
       await marked.selectFrom('done').select('id').execute();
       return;
     }
-    // As chargeDelivery (src/services/credits.ts) does it: debit the balance, log the balance after.
+    // Debit the balance and log the balance after, only when this statement marked it succeeded.
     await marked
       .with('charged', (qb) =>
         qb
