@@ -16,7 +16,6 @@ import { temporal as proto } from '@temporalio/proto';
 import { sql } from 'kysely';
 import { generateSecret } from '../src/domain/secrets';
 import { newId } from '../src/ids';
-import { fanOutWorkflowId } from '../src/temporal/names';
 import type { BaselineInput, BaselineResult } from './baseline';
 import { nowMs } from './lib/clock';
 import { eventHops, medianHops, type HopSample } from './lib/breakdown';
@@ -39,6 +38,8 @@ interface Args {
   quick: boolean;
   jsonOut?: string;
   temporalDb: 'memory' | 'file';
+  /** HOOKFERRY_BATCH_FIRST_ATTEMPTS for the run: batched (the throughput mode) or one workflow per delivery (the default). */
+  firstAttempts: 'batched' | 'per-delivery';
   /** Development: run only the fan-out section (with these sizes). */
   fanOutOnly: boolean;
   fanOutSizes?: number[];
@@ -47,7 +48,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, temporalDb: 'memory', fanOutOnly: false, dynamicConfig: {} };
+  const args: Args = { quick: false, temporalDb: 'memory', firstAttempts: 'batched', fanOutOnly: false, dynamicConfig: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') args.quick = true;
@@ -56,6 +57,10 @@ function parseArgs(argv: string[]): Args {
       const v = argv[++i];
       if (v !== 'memory' && v !== 'file') throw new Error('--temporal-db takes memory or file');
       args.temporalDb = v;
+    } else if (a === '--first-attempts') {
+      const v = argv[++i];
+      if (v !== 'batched' && v !== 'per-delivery') throw new Error('--first-attempts takes batched or per-delivery');
+      args.firstAttempts = v;
     } else if (a === '--fanout-only') args.fanOutOnly = true;
     else if (a === '--fanout-sizes') args.fanOutSizes = (argv[++i] ?? '').split(',').map(Number).filter((n) => n > 0);
     else if (a === '--dc') {
@@ -63,7 +68,7 @@ function parseArgs(argv: string[]): Args {
       if (!k || v.length === 0) throw new Error('--dc takes KEY=JSON');
       args.dynamicConfig[k] = JSON.parse(v.join('=')) as string | number | boolean;
     } else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- [--quick] [--json-out FILE] [--temporal-db memory|file]\n');
+      process.stdout.write('usage: npm run bench -- [--quick] [--json-out FILE] [--temporal-db memory|file] [--first-attempts batched|per-delivery]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -125,7 +130,14 @@ async function main(): Promise<void> {
     });
   }
   try {
-    stack = await startBenchStack({ say, temporalDbFile: args.temporalDb === 'file' ? defaultTemporalDbFile() : undefined, dynamicConfig: args.dynamicConfig, workerEnv: envJson('BENCH_WORKER_ENV'), apiEnv: envJson('BENCH_API_ENV') });
+    const modeEnv = { HOOKFERRY_BATCH_FIRST_ATTEMPTS: String(args.firstAttempts === 'batched') };
+    stack = await startBenchStack({
+      say,
+      temporalDbFile: args.temporalDb === 'file' ? defaultTemporalDbFile() : undefined,
+      dynamicConfig: args.dynamicConfig,
+      workerEnv: { ...modeEnv, ...envJson('BENCH_WORKER_ENV') },
+      apiEnv: { ...modeEnv, ...envJson('BENCH_API_ENV') },
+    });
     const s = stack;
     let temporalLimitErrors = 0;
     const LIMIT = /resource.?exhausted|limit exceeded|namespace rps|pending child/i;
@@ -247,7 +259,7 @@ async function main(): Promise<void> {
     const holdLatencies: number[] = [];
     let sustainedRate = 0;
     const latency: LatencyResult[] = [];
-    let shape: BenchResult['workflowShape'] = { fanOutHistoryEvents: 0, deliveryHistoryEvents: 0, fanOutEvents: [], deliveryEvents: [] };
+    let shape: BenchResult['workflowShape'] = { dispatchHistoryEvents: 0, dispatchEvents: [], dispatchWorkflows: 0, eventsPerDispatch: 0 };
     let latencyBreakdown: Record<string, number> = {};
     if (!args.fanOutOnly) {
       // ---- (4) baseline: plain undici client → same receiver, same signing, same concurrency
@@ -413,18 +425,28 @@ async function main(): Promise<void> {
         if (at !== undefined) holdLatencies.push(at - ing.sentAt.get(id)!);
       }
 
-      // Workflow shape: history events of one event's fan-out and of its delivery.
-      const sampleEvent = throughputIds[throughputIds.length - 1]!;
+      // Workflow shape: a dispatch workflow of the hold, and how many events each dispatch carried.
       const historyEvents = async (workflowId: string) =>
         ((await temporal.workflow.getHandle(workflowId).fetchHistory()).events ?? []).map((e) => {
           const name = (EventTypeNames[e.eventType as number] ?? String(e.eventType)).replace(/^EVENT_TYPE_/, '');
           return e.markerRecordedEventAttributes?.markerName ? `${name}(${e.markerRecordedEventAttributes.markerName})` : name;
         });
-      const sampleDelivery = await s.db.selectFrom('deliveries').select('workflow_id').where('event_id', '=', sampleEvent).executeTakeFirst();
-      const fanOutEvents = await historyEvents(fanOutWorkflowId(sampleEvent));
-      const deliveryEvents = sampleDelivery ? await historyEvents(sampleDelivery.workflow_id) : [];
-      shape = { fanOutHistoryEvents: fanOutEvents.length, deliveryHistoryEvents: deliveryEvents.length, fanOutEvents, deliveryEvents };
-      say(`history events per single-endpoint event: fan-out ${shape.fanOutHistoryEvents} + delivery ${shape.deliveryHistoryEvents}`);
+      const dispatchOf = async (eventId: string) =>
+        (await s.db.selectFrom('events').select('dispatch_workflow_id').where('id', '=', eventId).executeTakeFirst())?.dispatch_workflow_id ?? undefined;
+      const sampleDispatch = await dispatchOf(throughputIds[throughputIds.length - 1]!);
+      const dispatchEvents = sampleDispatch ? await historyEvents(sampleDispatch) : [];
+      const batches = await s.db
+        .selectFrom('events')
+        .select((eb) => [eb.fn.count<string>('id').as('events'), eb.fn.count<string>('dispatch_workflow_id').distinct().as('dispatches')])
+        .where('id', 'in', throughputIds)
+        .executeTakeFirstOrThrow();
+      shape = {
+        dispatchHistoryEvents: dispatchEvents.length,
+        dispatchEvents,
+        dispatchWorkflows: Number(batches.dispatches),
+        eventsPerDispatch: round(Number(batches.events) / Math.max(1, Number(batches.dispatches))),
+      };
+      say(`workflow shape: ${shape.dispatchWorkflows} dispatch workflows for ${batches.events} events (${shape.eventsPerDispatch} each), ${shape.dispatchHistoryEvents} history events each`);
 
       // Where the time goes at 50% load: per-hop medians from the workflows' histories.
       const wallOffset = Date.now() - nowMs();
@@ -433,9 +455,9 @@ async function main(): Promise<void> {
       for (let i = 0; i < halfLoadIds.length && hopSamples.length < 40; i += step) {
         const id = halfLoadIds[i]!;
         const arrived = arrivals.get(id);
-        const row = await s.db.selectFrom('deliveries').select('workflow_id').where('event_id', '=', id).executeTakeFirst();
-        if (arrived === undefined || !row) continue;
-        hopSamples.push(await eventHops(temporal, fanOutWorkflowId(id), row.workflow_id, ing.sentAt.get(id)! + wallOffset, arrived + wallOffset));
+        const dispatchId = await dispatchOf(id);
+        if (arrived === undefined || !dispatchId) continue;
+        hopSamples.push(await eventHops(temporal, dispatchId, ing.sentAt.get(id)! + wallOffset, arrived + wallOffset));
       }
       latencyBreakdown = medianHops(hopSamples);
       say(`latency breakdown at 50% load (medians, ms): ${Object.entries(latencyBreakdown).map(([k, v]) => `${k} ${v}`).join('; ')}`);
@@ -514,6 +536,7 @@ async function main(): Promise<void> {
         mode: args.quick ? 'quick' : 'full',
         machine: { cores: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGiB: round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
         temporalDb: args.temporalDb,
+        firstAttempts: args.firstAttempts,
         dynamicConfig: args.dynamicConfig,
         payloadBytes: PAYLOAD_BYTES,
         eventType: EVENT_TYPE,

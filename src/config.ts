@@ -27,6 +27,18 @@ export interface Config {
   secretRotationGraceMs: number;
   heldRecheckMs: number;
   rateLimitPerMinute: number;
+  /** Ingested events wait up to this long to be dispatched together in one workflow. */
+  dispatchWindowMs: number;
+  dispatchMaxEvents: number;
+  /**
+   * false (default): every delivery runs in its own deliverToEndpoint workflow, visible and
+   * searchable in the Temporal UI. true: the dispatch workflow makes the first attempts itself,
+   * many per activity, and only deliveries that need a retry or a hold get a workflow of their
+   * own — several times the throughput (bench/README.md).
+   */
+  batchFirstAttempts: boolean;
+  /** HTTP attempts in flight at once within one dispatch's first-attempt activity. */
+  firstAttemptConcurrency: number;
   logLevel: string;
 }
 
@@ -57,6 +69,10 @@ const EnvSchema = z.object({
   HOOKFERRY_SECRET_ROTATION_GRACE_MS: intFrom(24 * 3_600_000),
   HOOKFERRY_HELD_RECHECK_MS: intFrom(60_000),
   HOOKFERRY_RATE_LIMIT_PER_MINUTE: intFrom(6000),
+  HOOKFERRY_DISPATCH_WINDOW_MS: intFrom(25),
+  HOOKFERRY_DISPATCH_MAX_EVENTS: z.coerce.number().int().min(1).max(1000).default(200),
+  HOOKFERRY_BATCH_FIRST_ATTEMPTS: z.enum(['true', 'false', '1', '0', '']).default('false'),
+  HOOKFERRY_FIRST_ATTEMPT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(100),
   LOG_LEVEL: z.string().default('info'),
 });
 
@@ -88,6 +104,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretRotationGraceMs: e.HOOKFERRY_SECRET_ROTATION_GRACE_MS,
     heldRecheckMs: e.HOOKFERRY_HELD_RECHECK_MS,
     rateLimitPerMinute: e.HOOKFERRY_RATE_LIMIT_PER_MINUTE,
+    dispatchWindowMs: e.HOOKFERRY_DISPATCH_WINDOW_MS,
+    dispatchMaxEvents: e.HOOKFERRY_DISPATCH_MAX_EVENTS,
+    batchFirstAttempts: e.HOOKFERRY_BATCH_FIRST_ATTEMPTS === 'true' || e.HOOKFERRY_BATCH_FIRST_ATTEMPTS === '1',
+    firstAttemptConcurrency: e.HOOKFERRY_FIRST_ATTEMPT_CONCURRENCY,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,6 +1,6 @@
-// Where an event's time goes between ingest and arrival: the hops of its fan-out and delivery
-// workflows, read from their Temporal histories (event timestamps, wall clock) and lined up with
-// the benchmark's send and arrival times (monotonic clock, converted with a measured offset).
+// Where an event's time goes between ingest and arrival: the hops of its dispatch workflow, read
+// from its Temporal history (event timestamps, wall clock) and lined up with the benchmark's
+// send and arrival times (monotonic clock, converted with a measured offset).
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { percentile } from './load';
@@ -33,49 +33,25 @@ export interface HopSample {
 }
 
 /**
- * Hops of one single-endpoint event (ms). `sentWall` and `arrivedWall` are the benchmark's
- * send and first-arrival times converted to wall-clock ms.
+ * Hops of one single-endpoint event (ms) through its dispatch workflow. `sentWall` and
+ * `arrivedWall` are the benchmark's send and first-arrival times converted to wall-clock ms.
  */
-export async function eventHops(client: Client, fanOutId: string, deliveryId: string, sentWall: number, arrivedWall: number): Promise<HopSample> {
-  const f = await history(client, fanOutId);
-  const d = await history(client, deliveryId);
-  const fStart = nth(f, ET.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
-  const fWft1Sched = nth(f, ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, 0);
-  const fWft1Start = nth(f, ET.EVENT_TYPE_WORKFLOW_TASK_STARTED, 0);
-  const fWft1Done = nth(f, ET.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, 0);
-  const fActSched = nth(f, ET.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, 0);
-  const fActStart = nth(f, ET.EVENT_TYPE_ACTIVITY_TASK_STARTED, 0);
-  const fActDone = nth(f, ET.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, 0);
-  const fMarker = nth(f, ET.EVENT_TYPE_MARKER_RECORDED, 0);
-  const fWft2Sched = nth(f, ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, 1);
-  const fWft2Start = nth(f, ET.EVENT_TYPE_WORKFLOW_TASK_STARTED, 1);
-  const fWft2Done = nth(f, ET.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, 1);
-  const fChildInit = nth(f, ET.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED, 0);
-  const dStart = nth(d, ET.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
-  const dWftSched = nth(d, ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, 0);
-  const dWftStart = nth(d, ET.EVENT_TYPE_WORKFLOW_TASK_STARTED, 0);
-  const dWftDone = nth(d, ET.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, 0);
-  const dActSched = nth(d, ET.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, 0);
-  const dActStart = nth(d, ET.EVENT_TYPE_ACTIVITY_TASK_STARTED, 0);
-  const planned = Number.isNaN(fActDone) ? fMarker : fActDone;
-  const hops: HopSample = {
-    'api: ingest → fan-out started': fStart - sentWall,
-    'fan-out: first workflow task queued': fWft1Start - fWft1Sched,
-    'fan-out: first workflow task run': fWft1Done - fWft1Start,
-    'fan-out: planDeliveries queued': Number.isNaN(fActStart) ? NaN : fActStart - fActSched,
-    'fan-out: planDeliveries run': Number.isNaN(fActStart) ? NaN : fActDone - fActStart,
-    'fan-out: second workflow task queued': fWft2Start - fWft2Sched,
-    'fan-out: second workflow task run': fWft2Done - fWft2Start,
-    'child: start (initiated → started)': dStart - fChildInit,
-    'delivery: workflow task queued': dWftStart - dWftSched,
-    'delivery: workflow task run': dWftDone - dWftStart,
-    'delivery: attempt queued': dActStart - dActSched,
-    'delivery: attempt → arrival': arrivedWall - dActStart,
+export async function eventHops(client: Client, dispatchId: string, sentWall: number, arrivedWall: number): Promise<HopSample> {
+  const h = await history(client, dispatchId);
+  const started = nth(h, ET.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
+  const wftSched = nth(h, ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, 0);
+  const wftStart = nth(h, ET.EVENT_TYPE_WORKFLOW_TASK_STARTED, 0);
+  const wftDone = nth(h, ET.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, 0);
+  const actSched = nth(h, ET.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, 0);
+  const actStart = nth(h, ET.EVENT_TYPE_ACTIVITY_TASK_STARTED, 0);
+  return {
+    'api: ingest → dispatch started (incl. batching)': started - sentWall,
+    'dispatch: workflow task queued': wftStart - wftSched,
+    'dispatch: workflow task run (incl. planning)': wftDone - wftStart,
+    'dispatch: first attempts queued': actStart - actSched,
+    'dispatch: attempts started → arrival': arrivedWall - actStart,
     total: arrivedWall - sentWall,
   };
-  // Time from fan-out start to planned (whichever form the plan step took).
-  hops['fan-out: started → planned'] = planned - fStart;
-  return hops;
 }
 
 /** Median of each hop over the samples. */

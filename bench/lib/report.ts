@@ -13,7 +13,7 @@ const yes = (b: boolean | null) => (b === null ? 'n/a' : b ? 'yes' : 'NO');
 export function renderTable(r: BenchResult): string {
   const m = r.meta.machine;
   const out: string[] = [];
-  out.push('', `## Hookferry benchmark (${r.meta.mode}) — ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, ${r.meta.startedAt}`, '');
+  out.push('', `## Hookferry benchmark (${r.meta.mode}, first attempts ${r.meta.firstAttempts}) — ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, ${r.meta.startedAt}`, '');
   out.push(
     table(
       ['Measure', 'Value'],
@@ -23,7 +23,7 @@ export function renderTable(r: BenchResult): string {
         ['Deliveries in the throughput test', `${r.throughput.totalDelivered} of ${r.throughput.totalEvents} (whole run: ${r.deliveriesInRun})`],
         ['Baseline: undici → receiver, signed POSTs/s', `${Math.round(r.baseline.requestsPerSecond)} (${r.baseline.concurrency} in flight, ${r.baseline.connections} connections)`],
         ['Hookferry / baseline', `${(r.ratioToBaseline * 100).toFixed(2)} %`],
-        ['History events per 1-endpoint event', `${r.workflowShape.fanOutHistoryEvents} (fan-out) + ${r.workflowShape.deliveryHistoryEvents} (delivery)`],
+        ['Dispatch workflows (sustained hold)', `${r.workflowShape.dispatchWorkflows}: ${r.workflowShape.eventsPerDispatch} events and ${r.workflowShape.dispatchHistoryEvents} history events each`],
         ['Signatures verified / bad / duplicates', `${r.receiver.verified} / ${r.receiver.badSignatures} / ${r.receiver.duplicates}`],
         ['Temporal limit errors seen', r.limitErrors],
       ],

@@ -2,7 +2,6 @@
 // PostgreSQL database, and the worker and API as separate child processes (production layout),
 // so each one's CPU and memory can be read from /proc.
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { rmSync } from 'node:fs';
@@ -11,22 +10,12 @@ import { createDb, type Db } from '../../src/db/database';
 import { migrateToLatest } from '../../src/db/migrate';
 import { ensureTemporalCli } from '../../src/temporal/cli';
 import { startDevServer, stopProcess, type DevServer } from '../../src/temporal/devServer';
+import { freePort } from '../../scripts/lib/freePort';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const BENCH_ADMIN_KEY = 'bench-admin-key';
 export const TASK_QUEUE = 'hookferry-bench';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 export interface ChildService {
   name: string;

@@ -55,6 +55,7 @@ export interface BenchResult {
     mode: 'quick' | 'full';
     machine: { cores: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
     temporalDb: 'memory' | 'file';
+    firstAttempts: 'batched' | 'per-delivery';
     dynamicConfig: Record<string, string | number | boolean>;
     payloadBytes: number;
     eventType: string;
@@ -88,7 +89,8 @@ export interface BenchResult {
   ratioToBaseline: number;
   latency: LatencyResult[];
   fanOut: FanOutResult[];
-  workflowShape: { fanOutHistoryEvents: number; deliveryHistoryEvents: number; fanOutEvents: string[]; deliveryEvents: string[] };
+  /** One dispatch workflow of the throughput hold: its history, and how many events the dispatches of the hold carried. */
+  workflowShape: { dispatchHistoryEvents: number; dispatchEvents: string[]; dispatchWorkflows: number; eventsPerDispatch: number };
   /** Median ms of each hop of a single-endpoint event at 50% load (from Temporal histories). */
   latencyBreakdownMs: Record<string, number>;
   resources: Record<string, ResourceSummary>;

@@ -76,6 +76,8 @@ export interface EventsTable {
   idempotency_key: string | null;
   request_hash: string | null;
   dispatched_at: NullableTimestamp;
+  /** The dispatch workflow that claimed this event (plans and makes its first attempts). */
+  dispatch_workflow_id: string | null;
   created_at: Timestamp;
 }
 

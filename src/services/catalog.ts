@@ -1,5 +1,7 @@
 import { ApiError } from '../api/errors';
+import type { Selectable } from 'kysely';
 import type { Db } from '../db/database';
+import type { EventTypesTable } from '../db/schema';
 import { builtInEventTypes, eventTypeCategory, type EventTypeDefinition, type PresetName } from '../domain/catalog';
 import { ALL_EVENTS } from '../domain/eventMatching';
 
@@ -12,6 +14,10 @@ export interface Catalog {
   add(def: Omit<EventTypeDefinition, 'preset' | 'category'> & { category?: string }): Promise<EventTypeDefinition>;
 }
 
+function customType(c: Selectable<EventTypesTable>): EventTypeDefinition {
+  return { id: c.id, name: c.name, description: c.description, category: c.category, preset: 'custom', example: c.example };
+}
+
 export function createCatalog(db: Db, presets: readonly PresetName[]): Catalog {
   const builtIn = builtInEventTypes(presets);
   const builtInIds = new Set(builtIn.map((e) => e.id));
@@ -22,14 +28,18 @@ export function createCatalog(db: Db, presets: readonly PresetName[]): Catalog {
       ...builtIn,
       ...custom
         .filter((c) => !builtInIds.has(c.id))
-        .map((c) => ({ id: c.id, name: c.name, description: c.description, category: c.category, preset: 'custom' as const, example: c.example })),
+        .map(customType),
     ];
   }
 
   return {
     list,
     async get(id) {
-      return (await list()).find((e) => e.id === id);
+      // Every ingest calls this: a built-in type needs no query, a custom one a single lookup.
+      const builtInType = builtIn.find((e) => e.id === id);
+      if (builtInType) return builtInType;
+      const c = await db.selectFrom('event_types').selectAll().where('id', '=', id).executeTakeFirst();
+      return c && customType(c);
     },
     async unknownSubscriptions(subscriptions) {
       const all = await list();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { sql } from 'kysely';
 import { ApiError } from '../api/errors';
 import type { Config } from '../config';
@@ -7,19 +7,24 @@ import type { Db } from '../db/database';
 import type { EventRow } from '../db/schema';
 import { buildEnvelope, serializeEnvelope } from '../domain/envelope';
 import { newId } from '../ids';
-import { fanOutWorkflowId, EventTypeKey, TeamIdKey } from '../temporal/names';
-import { fanOutEvent } from '../workflows/fanOutEvent';
 import type { Catalog } from './catalog';
+import { createDispatchBatcher } from './dispatchBatcher';
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3_600_000;
-/** How long ingestion waits for Temporal to start an event's fan-out before answering anyway. */
-export const DISPATCH_DEADLINE_MS = 5_000;
 
 export interface EventServiceDeps {
   db: Db;
   config: Config;
   temporal: Client;
   catalog: Catalog;
+}
+
+export interface IngestResult {
+  event: EventRow;
+  /** True when an earlier request with the same idempotency key stored the event. */
+  replayed: boolean;
+  /** The dispatch workflow that delivers it, when it was dispatched by this request. */
+  dispatchWorkflowId?: string;
 }
 
 export interface IngestInput {
@@ -42,38 +47,16 @@ export function presentEvent(e: EventRow) {
 }
 
 export function createEventService({ db, config, temporal, catalog }: EventServiceDeps) {
-  /** Starts the event's fan-out; safe to call again (the workflow id is derived from the event id). */
-  async function dispatch(e: Pick<EventRow, 'id' | 'team_id' | 'type'>): Promise<void> {
-    try {
-      await temporal.workflow.start(fanOutEvent, {
-        workflowId: fanOutWorkflowId(e.id),
-        taskQueue: config.taskQueue,
-        args: [{ eventId: e.id, teamId: e.team_id, eventType: e.type }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        // A fan-out that already completed must not run again (its deliveries would be
-        // re-started and finished ones re-sent): only a failed or terminated one may.
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-        typedSearchAttributes: [
-          { key: TeamIdKey, value: e.team_id },
-          { key: EventTypeKey, value: e.type },
-        ],
-      });
-    } catch (err) {
-      // Already dispatched and completed (its "dispatched" mark was lost, e.g. the database went away).
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    }
-    await db.updateTable('events').set({ dispatched_at: new Date() }).where('id', '=', e.id).where('dispatched_at', 'is', null).execute();
-  }
+  const batcher = createDispatchBatcher({ db, config, temporal });
 
-  async function dispatchBestEffort(e: EventRow): Promise<EventRow> {
+  /** Hands a stored event to the next dispatch batch; answers without waiting past the deadline. */
+  async function dispatchBestEffort(e: EventRow): Promise<IngestResult> {
     try {
-      // Bounded: while Temporal is unreachable the client would retry for ~20 s, holding the
-      // request open. The event is already stored; past the deadline the sweeper starts it.
-      await temporal.withDeadline(Date.now() + DISPATCH_DEADLINE_MS, () => dispatch(e));
-      return { ...e, dispatched_at: new Date() };
+      const dispatchWorkflowId = await batcher.dispatch(e.id);
+      return { event: { ...e, dispatched_at: new Date() }, replayed: false, dispatchWorkflowId };
     } catch {
       // Stored, not yet dispatched: the worker's sweeper (or a retry of this request) starts it.
-      return e;
+      return { event: e, replayed: false };
     }
   }
 
@@ -81,7 +64,7 @@ export function createEventService({ db, config, temporal, catalog }: EventServi
    * Stores an event (before answering) and starts its fan-out. The same idempotency key
    * within 24 h returns the original event and starts nothing new, even under concurrency.
    */
-  async function ingest(teamId: string, input: IngestInput): Promise<{ event: EventRow; replayed: boolean }> {
+  async function ingest(teamId: string, input: IngestInput): Promise<IngestResult> {
     const type = await catalog.get(input.event);
     if (!type) {
       throw new ApiError(400, 'unknown_event_type', `unknown event type "${input.event}"`, { hint: 'GET /v1/webhooks/test/events lists the valid ids' });
@@ -112,7 +95,7 @@ export function createEventService({ db, config, temporal, catalog }: EventServi
         .onConflict((oc) => oc.columns(['team_id', 'idempotency_key']).where('idempotency_key', 'is not', null).doNothing())
         .returningAll()
         .executeTakeFirst();
-      if (inserted) return { event: await dispatchBestEffort(inserted), replayed: false };
+      if (inserted) return dispatchBestEffort(inserted);
 
       const existing = await db
         .selectFrom('events')
@@ -129,7 +112,8 @@ export function createEventService({ db, config, temporal, catalog }: EventServi
       if (existing.request_hash !== requestHash) {
         throw new ApiError(422, 'idempotency_key_reused', 'this idempotency key was already used with a different request body', { eventId: existing.id });
       }
-      return { event: existing.dispatched_at ? existing : await dispatchBestEffort(existing), replayed: true };
+      if (existing.dispatched_at) return { event: existing, replayed: true };
+      return { ...(await dispatchBestEffort(existing)), replayed: true };
     }
     throw new ApiError(409, 'idempotency_conflict', 'concurrent requests with this idempotency key; retry');
   }
@@ -144,10 +128,12 @@ export function createEventService({ db, config, temporal, catalog }: EventServi
       .orderBy('created_at')
       .limit(limit)
       .execute();
-    for (const e of stranded) await dispatch(e);
+    for (let i = 0; i < stranded.length; i += config.dispatchMaxEvents) {
+      await batcher.startBatch(stranded.slice(i, i + config.dispatchMaxEvents).map((e) => e.id));
+    }
     return stranded.length;
   }
 
-  return { ingest, dispatch, dispatchStranded };
+  return { ingest, dispatchStranded };
 }
 export type EventService = ReturnType<typeof createEventService>;

@@ -2,8 +2,11 @@
 // Deterministic: workflow code imports this module.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
+/** Fan-outs of one event each, started by earlier versions (kept so running ones finish). */
 export const fanOutWorkflowId = (eventId: string) => `fanout-${eventId}`;
-/** One delivery workflow per event × webhook: starting it twice is a no-op. */
+/** One per batch of ingested events: plans their deliveries and makes the first attempts. */
+export const dispatchWorkflowId = (batchId: string) => `dispatch-${batchId}`;
+/** A delivery's own workflow (retries, holds), one per event × webhook: starting it twice is a no-op. */
 export const deliveryWorkflowId = (eventId: string, webhookId: string) => `deliver-${eventId}-${webhookId}`;
 /** A replay (manual retry) of a delivery runs as a new workflow, one per attempt series. */
 export const replayWorkflowId = (deliveryId: string, series: number) => `deliver-${deliveryId}-series-${series}`;

@@ -4,6 +4,7 @@ import {
   condition,
   proxyActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -27,12 +28,20 @@ const { recordDeliveryFailure, reportDeliverySuccess } = proxyActivities<Activit
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 
-/** One per event × webhook (and one per manual replay): delivers under the webhook's schedule. */
+/**
+ * A delivery's own workflow: takes over from the dispatch workflow when the first attempt
+ * failed (waits until `firstRetryAt`, then retries on the webhook's schedule) or was held for
+ * credits; a manual replay starts one for its new attempt series.
+ */
 export async function deliverToEndpoint(input: DeliverInput): Promise<DeliveryResult> {
   let creditsGranted = false;
   setHandler(creditsGrantedSignal, () => {
     creditsGranted = true;
   });
+  if (input.firstRetryAt !== undefined) {
+    const wait = input.firstRetryAt - Date.now();
+    if (wait > 0) await sleep(wait);
+  }
 
   for (;;) {
     let outcome;

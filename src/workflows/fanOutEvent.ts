@@ -20,7 +20,11 @@ const { planDeliveries: planDeliveriesLocally } = proxyLocalActivities<Activitie
 /** Fan-outs started before planning ran locally replay with the activity they recorded. */
 export const PLAN_LOCALLY_PATCH = 'plan-deliveries-locally';
 
-/** One per event: finds the matching enabled webhooks and starts one delivery workflow each. */
+/**
+ * Earlier versions' per-event fan-out: finds the matching enabled webhooks and starts one
+ * delivery workflow each. No longer started (see dispatchEvents); kept, unchanged, so fan-outs
+ * that are running when Hookferry is upgraded finish.
+ */
 export async function fanOutEvent(input: FanOutInput): Promise<{ deliveriesStarted: number }> {
   const planDeliveries = patched(PLAN_LOCALLY_PATCH) ? planDeliveriesLocally : planDeliveriesAsActivity;
   const page = await planDeliveries({ eventId: input.eventId, afterWebhookId: input.afterWebhookId, limit: input.pageSize ?? FAN_OUT_PAGE_SIZE });

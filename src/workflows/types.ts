@@ -11,6 +11,39 @@ export interface FanOutInput {
   pageSize?: number;
 }
 
+export interface DispatchInput {
+  /** The batch of events this workflow claims, plans and makes the first attempts for. */
+  eventIds: string[];
+  /** Make the first attempts here (HOOKFERRY_BATCH_FIRST_ATTEMPTS) instead of one workflow per delivery. */
+  batchFirstAttempts?: boolean;
+  /** Continue-as-new cursor: where the next page of deliveries starts. */
+  cursor?: DispatchCursor;
+  deliveriesSoFar?: number;
+  /** Deliveries per page (default DISPATCH_PAGE_SIZE); tests use small pages. */
+  pageSize?: number;
+}
+
+export interface DispatchCursor {
+  /** Index into eventIds of the event being planned. */
+  eventIndex: number;
+  /** The last webhook id of that event already planned. */
+  afterWebhookId: string;
+}
+
+export interface DispatchPage {
+  deliveries: Array<PlannedDelivery & { teamId: string; eventType: string }>;
+  nextCursor?: DispatchCursor;
+}
+
+/** A first attempt that did not settle its delivery: the delivery's own workflow takes over. */
+export interface FollowUp {
+  deliveryId: string;
+  /** The delivery's own workflow, which takes over from here. */
+  workflowId: string;
+  /** Epoch ms of the next attempt after a failed one; absent when the delivery is held for credits. */
+  retryAt?: number;
+}
+
 export interface PlannedDelivery {
   deliveryId: string;
   webhookId: string;
@@ -29,6 +62,8 @@ export interface DeliverInput {
   teamId: string;
   eventType: string;
   test: boolean;
+  /** Set when the dispatch workflow already made the first attempt: wait until then, then retry. */
+  firstRetryAt?: number;
 }
 
 export type AttemptOutcome =

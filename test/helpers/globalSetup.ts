@@ -1,5 +1,4 @@
 import { writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -9,17 +8,10 @@ import { migrateToLatest } from '../../src/db/migrate';
 import { ensureTemporalCli } from '../../src/temporal/cli';
 import { startDevServer } from '../../src/temporal/devServer';
 import { WORKFLOWS_PATH } from '../../src/worker/worker';
+import { freePort } from '../../scripts/lib/freePort';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
+// Re-exported: several helpers and tests import freePort from here.
+export { freePort };
 
 /**
  * Once per `npm test`: a real Temporal dev server (unless TEMPORAL_ADDRESS names one), a fresh

@@ -1,8 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import type { Config } from '../../src/config';
-
-const ROOT = path.resolve(__dirname, '../..');
+import { spawnUntilLogLine } from './spawnProcess';
 
 /** A real worker process (`npm run worker`'s entry point) that a test can SIGKILL. */
 export interface WorkerProcess {
@@ -12,10 +10,10 @@ export interface WorkerProcess {
 }
 
 export async function spawnWorker(config: Config, env: Record<string, string> = {}): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], {
-    cwd: ROOT,
+  const worker = await spawnUntilLogLine({
+    name: 'worker',
+    entry: 'src/worker/main.ts',
     env: {
-      ...process.env,
       DATABASE_URL: config.databaseUrl,
       TEMPORAL_ADDRESS: config.temporalAddress,
       HOOKFERRY_TASK_QUEUE: config.taskQueue,
@@ -26,28 +24,12 @@ export async function spawnWorker(config: Config, env: Record<string, string> = 
       LOG_LEVEL: 'info',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    line: '"msg":"worker started"',
   });
-  let output = '';
-  child.stdout!.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-20_000)));
-  child.stderr!.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-20_000)));
-  const deadline = Date.now() + 60_000;
-  while (!output.includes('"msg":"worker started"')) {
-    if (child.exitCode !== null) throw new Error(`worker exited early:\n${output}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`worker did not start within 60s:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
   return {
-    process: child,
-    output: () => output,
-    kill: (signal = 'SIGKILL') =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill(signal);
-      }),
+    process: worker.process,
+    output: worker.output,
+    // SIGKILL by default: crash tests want the worker gone without a graceful shutdown.
+    kill: (signal = 'SIGKILL') => worker.kill(signal),
   };
 }

@@ -80,8 +80,9 @@ test('npm run bench -- --quick writes a complete, well-formed result', async () 
       for (const k of ['worker', 'api', 'temporal', 'postgres', 'total']) expect(finite(f.cpuMsPerDelivery[k])).toBe(true);
       expect(finite(f.limitErrors)).toBe(true);
     }
-    expect(positive(r.workflowShape.fanOutHistoryEvents)).toBe(true);
-    expect(positive(r.workflowShape.deliveryHistoryEvents)).toBe(true);
+    expect(positive(r.workflowShape.dispatchHistoryEvents)).toBe(true);
+    expect(positive(r.workflowShape.dispatchWorkflows)).toBe(true);
+    expect(positive(r.workflowShape.eventsPerDispatch)).toBe(true);
 
     // (5) resources of the worker, API and Temporal server
     for (const k of ['worker', 'api', 'temporal']) {

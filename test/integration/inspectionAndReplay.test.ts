@@ -190,6 +190,6 @@ describe('replay', () => {
     await waitFor(async () => (await list(`WebhookId = '${bad.id}' AND DeliveryStatus = 'failed'`)).length === 2, { what: 'failed deliveries by webhook' });
     expect(await list(`WebhookId = '${bad.id}' AND DeliveryStatus = 'failed'`)).toEqual([`deliver-${e1.id}-${bad.id}`, `deliver-${e2.id}-${bad.id}`].sort());
     await waitFor(async () => (await list(`TeamId = '${team.id}' AND EventType = 'campaign.paused' AND WorkflowType = 'deliverToEndpoint'`)).length === 2, { what: 'by team and event type' });
-    await waitFor(async () => (await list(`TeamId = '${team.id}' AND WorkflowType = 'fanOutEvent'`)).length === 2, { what: 'fan-outs by team' });
+    await waitFor(async () => (await list(`WebhookId = '${good.id}' AND DeliveryStatus = 'succeeded'`)).length === 2, { what: 'succeeded deliveries by webhook' });
   });
 });

@@ -1,3 +1,5 @@
+import { newId } from '../../src/ids';
+import { dispatchEvents } from '../../src/workflows/dispatchEvents';
 import { createWebhook, postEvent, waitForDelivery } from '../helpers/fixtures';
 import { startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
@@ -71,3 +73,45 @@ test('worker killed in the middle of a burst: every delivery completes, none los
   expect(new Set(ledger.map((l) => l.delivery_id)).size).toBe(30);
   expect((await stack.call('GET', '/v1/credits', { key: team.apiKey })).body.balance).toBe(1_000 - 60);
 });
+
+test('batched first attempts: worker killed mid-batch, every delivery completes, each charged once, only in-flight ones re-sent', async () => {
+  // Four POSTs in flight at a time, so at most four can be answered but not yet recorded.
+  worker = await spawnWorker(stack.config, { HOOKFERRY_FIRST_ATTEMPT_CONCURRENCY: '4' });
+  const team = await stack.createTeam({ credits: 1_000 });
+  const victim = worker;
+  let answered = 0;
+  stack.receiver.respond = (_req, res) => {
+    setTimeout(() => {
+      res.writeHead(200).end();
+      if (++answered === 8) void victim.kill('SIGKILL');
+    }, 50);
+  };
+  const hook = await createWebhook(stack, team.apiKey, { url: `${stack.receiver.url}/batch-crash` });
+  // Thirty stored events in one dispatch workflow that makes their first attempts itself: the
+  // kill lands with some recorded, some in flight and some not yet sent.
+  const events = [];
+  for (let i = 0; i < 30; i++) events.push(await postEventStored(team.id, i));
+  await stack.client.workflow.start(dispatchEvents, {
+    workflowId: `dispatch-crash-${events[0]}`,
+    taskQueue: stack.config.taskQueue,
+    args: [{ eventIds: events, batchFirstAttempts: true }],
+  });
+  await waitFor(() => victim.process.signalCode !== null || victim.process.exitCode !== null, { what: 'worker killed', timeoutMs: 60_000 });
+
+  worker = await spawnWorker(stack.config, { HOOKFERRY_FIRST_ATTEMPT_CONCURRENCY: '4' });
+  for (const id of events) await waitForDelivery(stack, team.apiKey, id, ['succeeded'], { timeoutMs: 90_000, webhookId: hook.id });
+  const received = stack.receiver.at('/batch-crash').map((r) => r.headers['webhook-id']);
+  expect(new Set(received).size).toBe(30);
+  // Only the POSTs in flight at the kill can have been sent twice: recorded ones are not re-sent.
+  expect(received.length).toBeLessThanOrEqual(30 + 4);
+  const ledger = await ledgerFor(team.id);
+  expect(new Set(ledger.map((l) => l.delivery_id)).size).toBe(30);
+  expect(ledger).toHaveLength(30);
+});
+
+async function postEventStored(teamId: string, i: number): Promise<string> {
+  const id = newId('evt');
+  const payload = JSON.stringify({ id, event: 'message.sent', teamId, timestamp: new Date().toISOString(), data: { i } });
+  await stack.db.insertInto('events').values({ id, team_id: teamId, type: 'message.sent', payload }).execute();
+  return id;
+}

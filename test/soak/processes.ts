@@ -1,11 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Config } from '../../src/config';
-import { freePort } from '../helpers/globalSetup';
+import { freePort } from '../../scripts/lib/freePort';
+import { spawnUntilLogLine } from '../helpers/spawnProcess';
 import { TEST_ADMIN_KEY } from '../helpers/stack';
-
-const ROOT = path.resolve(__dirname, '../..');
 
 /** The API as its own process (`npm run api`'s entry point): the production layout. */
 export interface ApiProcess {
@@ -17,10 +15,10 @@ export interface ApiProcess {
 
 export async function spawnApi(config: Config, env: Record<string, string> = {}): Promise<ApiProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/api/main.ts'], {
-    cwd: ROOT,
+  const api = await spawnUntilLogLine({
+    name: 'API',
+    entry: 'src/api/main.ts',
     env: {
-      ...process.env,
       PORT: String(port),
       DATABASE_URL: config.databaseUrl,
       TEMPORAL_ADDRESS: config.temporalAddress,
@@ -31,34 +29,14 @@ export async function spawnApi(config: Config, env: Record<string, string> = {})
       LOG_LEVEL: 'info',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    line: '"msg":"API listening"',
   });
-  let output = '';
-  child.stdout!.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-20_000)));
-  child.stderr!.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-20_000)));
-  const deadline = Date.now() + 60_000;
-  while (!output.includes('"msg":"API listening"')) {
-    if (child.exitCode !== null) throw new Error(`API exited early:\n${output}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`API did not start within 60s:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
   return {
     url: `http://127.0.0.1:${port}`,
-    process: child,
-    output: () => output,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
+    process: api.process,
+    output: api.output,
+    // A graceful shutdown (as in production), but never one that hangs the test.
+    stop: () => api.kill('SIGTERM', 10_000),
   };
 }
 

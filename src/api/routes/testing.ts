@@ -50,10 +50,10 @@ export function registerTestRoutes(t: RouteTable): void {
         const w = await deps.webhooks.find(team.id, body.webhookId);
         if (!w.enabled) throw new ApiError(409, 'webhook_disabled', 'the webhook is disabled');
       }
-      const { event } = await deps.events.ingest(team.id, { event: body.event, data: body.data ?? { ...def.example }, test: true, targetWebhookId: body.webhookId });
-      // The fan-out workflow finds the same rows (planning is idempotent); planning here lets
+      const { event, dispatchWorkflowId } = await deps.events.ingest(team.id, { event: body.event, data: body.data ?? { ...def.example }, test: true, targetWebhookId: body.webhookId });
+      // The dispatch workflow finds the same rows (planning is idempotent); planning here lets
       // the answer list the deliveries.
-      const plan = await planDeliveries(deps.db, { eventId: event.id, limit: TEST_SEND_LIMIT });
+      const plan = await planDeliveries(deps.db, { eventId: event.id, limit: TEST_SEND_LIMIT, workflowId: deps.config.batchFirstAttempts ? dispatchWorkflowId : undefined });
       return {
         status: 202,
         body: { eventId: event.id, deliveries: plan.deliveries.map((d) => ({ id: d.deliveryId, webhookId: d.webhookId, workflowId: d.workflowId })) },

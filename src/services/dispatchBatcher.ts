@@ -1,0 +1,65 @@
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config';
+import type { Db } from '../db/database';
+import { newId } from '../ids';
+import { dispatchWorkflowId } from '../temporal/names';
+import { dispatchEvents } from '../workflows/dispatchEvents';
+
+/** How long a dispatch waits for Temporal to start its workflow before giving up (the sweeper retries). */
+export const DISPATCH_DEADLINE_MS = 5_000;
+
+/**
+ * Gathers stored events into batches and starts one `dispatchEvents` workflow per batch.
+ * Temporal's cost is per workflow, so under load a batch of events shares one; an event that
+ * arrives when nothing was dispatched for a window goes out at once, so a quiet system adds
+ * no delay. Resolves with the workflow id once Temporal has the batch and the events are
+ * marked dispatched; rejects if Temporal cannot be reached in time (the events stay stored,
+ * undispatched, for the sweeper).
+ */
+export function createDispatchBatcher({ db, config, temporal }: { db: Db; config: Config; temporal: Client }) {
+  const waiting: Array<{ eventId: string; resolve: (workflowId: string) => void; reject: (err: unknown) => void }> = [];
+  let timer: NodeJS.Timeout | undefined;
+  let lastFlushAt = 0;
+
+  /** Starts one dispatch workflow for these events and marks them dispatched. */
+  async function startBatch(eventIds: string[]): Promise<string> {
+    const workflowId = dispatchWorkflowId(newId('dsp'));
+    await temporal.withDeadline(Date.now() + DISPATCH_DEADLINE_MS, () =>
+      temporal.workflow.start(dispatchEvents, { workflowId, taskQueue: config.taskQueue, args: [{ eventIds, batchFirstAttempts: config.batchFirstAttempts }] }),
+    );
+    await db.updateTable('events').set({ dispatched_at: new Date() }).where('id', 'in', eventIds).where('dispatched_at', 'is', null).execute();
+    return workflowId;
+  }
+
+  function flush(): void {
+    clearTimeout(timer);
+    timer = undefined;
+    lastFlushAt = Date.now();
+    const batch = waiting.splice(0, config.dispatchMaxEvents);
+    if (waiting.length > 0) schedule();
+    if (batch.length === 0) return;
+    startBatch(batch.map((w) => w.eventId)).then(
+      (workflowId) => batch.forEach((w) => w.resolve(workflowId)),
+      (err) => batch.forEach((w) => w.reject(err)),
+    );
+  }
+
+  function schedule(): void {
+    if (waiting.length >= config.dispatchMaxEvents) return flush();
+    if (timer) return;
+    timer = setTimeout(flush, Math.max(0, lastFlushAt + config.dispatchWindowMs - Date.now()));
+  }
+
+  return {
+    /** Queues one stored event for the next batch. */
+    dispatch(eventId: string): Promise<string> {
+      return new Promise((resolve, reject) => {
+        waiting.push({ eventId, resolve, reject });
+        schedule();
+      });
+    },
+    startBatch,
+  };
+}
+
+export type DispatchBatcher = ReturnType<typeof createDispatchBatcher>;
