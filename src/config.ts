@@ -69,7 +69,7 @@ const EnvSchema = z.object({
   HOOKFERRY_SECRET_ROTATION_GRACE_MS: intFrom(24 * 3_600_000),
   HOOKFERRY_HELD_RECHECK_MS: intFrom(60_000),
   HOOKFERRY_RATE_LIMIT_PER_MINUTE: intFrom(6000),
-  HOOKFERRY_DISPATCH_WINDOW_MS: intFrom(25),
+  HOOKFERRY_DISPATCH_WINDOW_MS: intFrom(100),
   HOOKFERRY_DISPATCH_MAX_EVENTS: z.coerce.number().int().min(1).max(1000).default(200),
   HOOKFERRY_BATCH_FIRST_ATTEMPTS: z.enum(['true', 'false', '1', '0', '']).default('false'),
   HOOKFERRY_FIRST_ATTEMPT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(100),
