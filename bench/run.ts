@@ -438,7 +438,7 @@ async function main(): Promise<void> {
       const batches = await s.db
         .selectFrom('events')
         .select((eb) => [eb.fn.count<string>('id').as('events'), eb.fn.count<string>('dispatch_workflow_id').distinct().as('dispatches')])
-        .where('id', 'in', throughputIds)
+        .where(sql<boolean>`id = any(${throughputIds}::text[])`)
         .executeTakeFirstOrThrow();
       shape = {
         dispatchHistoryEvents: dispatchEvents.length,

@@ -1,10 +1,10 @@
-import { sql } from 'kysely';
 import { nextRetryDelayMs, parseRetryAfter, retryDelaysMs, type RetryScheduleSetting } from '../domain/retrySchedule';
 import { signatureHeaders } from '../domain/signatures';
 import { sendWebhook, type SendResult } from '../http/sendWebhook';
 import { signalHealth } from '../services/healthSignals';
 import type { FailureNote } from '../workflows/types';
 import type { ActivityDeps } from './deps';
+import { createSuccessRecorder } from './successRecorder';
 
 // One HTTP attempt of a delivery and the bookkeeping around it, shared by the dispatch
 // workflow's first attempts (attemptFirstDeliveries) and the delivery workflow's retries
@@ -26,6 +26,9 @@ export type AttemptResult =
 export type LoadedDelivery = NonNullable<Awaited<ReturnType<ReturnType<typeof createAttempter>['loadDeliveries']>>[number]>;
 
 export function createAttempter({ db, config, temporal, send }: ActivityDeps) {
+  // One per worker process: concurrent attempts' successes share statements (group commit).
+  const successes = createSuccessRecorder(db, config.deliveryCost);
+
   function loadDeliveries(deliveryIds: string[]) {
     if (deliveryIds.length === 0) return Promise.resolve([]);
     return db
@@ -49,79 +52,6 @@ export function createAttempter({ db, config, temporal, send }: ActivityDeps) {
       .set({ status, updated_at: new Date(), ...(status === 'cancelled' ? { completed_at: new Date(), next_attempt_at: null } : {}) })
       .where('id', '=', deliveryId)
       .where('status', 'not in', ['succeeded', 'failed'])
-      .execute();
-  }
-
-  /**
-   * Records a successful attempt in one statement (one round trip, atomic): logs the attempt;
-   * unless the delivery is already succeeded, marks it so, stamps the webhook and charges the
-   * team. Two runs racing on one delivery serialize on the delivery row (the second UPDATE
-   * re-checks `status` once the first commits), so it is marked and charged exactly once — the
-   * same guarantee as locking the row first, without three extra round trips.
-   */
-  async function recordSuccess(r: {
-    deliveryId: string;
-    webhookId: string;
-    teamId: string;
-    charge: boolean;
-    attemptNumber: number;
-    statusCode: number | null;
-    attempt: ReturnType<typeof attemptRow>;
-  }): Promise<void> {
-    const now = new Date();
-    const cost = config.deliveryCost;
-    const marked = db
-      .with('attempt', (qb) => qb.insertInto('delivery_attempts').values(r.attempt).returning('id'))
-      .with('done', (qb) =>
-        qb
-          .updateTable('deliveries')
-          .set((eb) => ({
-            status: 'succeeded',
-            attempt_count: eb('attempt_count', '+', 1),
-            series_attempts: r.attemptNumber,
-            last_status_code: r.statusCode,
-            last_error: null,
-            next_attempt_at: null,
-            updated_at: now,
-            completed_at: now,
-          }))
-          .where('id', '=', r.deliveryId)
-          .where('status', '!=', 'succeeded')
-          .returning('id'),
-      )
-      .with('hook', (qb) =>
-        qb
-          .updateTable('webhooks')
-          .set({ last_delivery_at: now })
-          .where('id', '=', r.webhookId)
-          .where(({ exists, selectFrom }) => exists(selectFrom('done').select('id')))
-          .returning('id'),
-      );
-    if (!r.charge || cost <= 0) {
-      await marked.selectFrom('done').select('id').execute();
-      return;
-    }
-    // Debit the balance and log the balance after, only when this statement marked it succeeded.
-    await marked
-      .with('charged', (qb) =>
-        qb
-          .updateTable('teams')
-          .set({ credit_balance: sql`credit_balance - ${cost}` })
-          .where('id', '=', r.teamId)
-          .where(({ exists, selectFrom }) => exists(selectFrom('done').select('id')))
-          .returning('credit_balance'),
-      )
-      .insertInto('credit_ledger')
-      .columns(['team_id', 'delta', 'reason', 'delivery_id', 'balance_after'])
-      .expression((eb) =>
-        eb.selectFrom('charged').select([
-          sql<string>`${r.teamId}::text`.as('team_id'),
-          sql<number>`${-cost}::bigint`.as('delta'),
-          sql<string>`'delivery'`.as('reason'),
-          sql<string>`${r.deliveryId}::text`.as('delivery_id'),
-          'charged.credit_balance',
-        ]),
-      )
       .execute();
   }
 
@@ -167,7 +97,7 @@ export function createAttempter({ db, config, temporal, send }: ActivityDeps) {
     const attemptNumber = d.series_attempts + 1;
 
     if (ok) {
-      await recordSuccess({
+      await successes.record({
         deliveryId,
         webhookId: d.webhook_id,
         teamId: d.team_id,
@@ -241,6 +171,8 @@ export function createAttempter({ db, config, temporal, send }: ActivityDeps) {
 
   return { loadDeliveries, attempt, recordFailure, reportSuccess };
 }
+
+export type Attempter = ReturnType<typeof createAttempter>;
 
 function describeFailure(result: SendResult): string {
   if (result.kind === 'error') return `${result.errorClass}: ${result.message}`.slice(0, 500);

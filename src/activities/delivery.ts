@@ -1,13 +1,10 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { ATTEMPT_FAILED, ENDPOINT_GONE, RETRIES_EXHAUSTED, type AttemptOutcome } from '../workflows/types';
-import { createAttempter } from './attempt';
-import type { ActivityDeps } from './deps';
+import type { Attempter } from './attempt';
 
 /** The activities of a delivery's own workflow (retries after the first attempt, holds, replays). */
-export function createDeliveryActivities(deps: ActivityDeps) {
-  const attempter = createAttempter(deps);
-
+export function createDeliveryActivities(attempter: Attempter) {
   /**
    * One HTTP attempt of a delivery. Temporal retries this activity; the webhook's schedule
    * decides each delay (nextRetryDelay) and when to stop (non-retryable failure).

@@ -3,14 +3,11 @@ import { sql } from 'kysely';
 import { planDispatchPage } from '../services/deliveryPlanning';
 import { deliveryWorkflowId } from '../temporal/names';
 import type { FollowUp } from '../workflows/types';
-import { createAttempter, type AttemptResult, type LoadedDelivery } from './attempt';
+import type { Attempter, AttemptResult, LoadedDelivery } from './attempt';
 import type { ActivityDeps } from './deps';
 
 /** The activities of the dispatch workflow: plan a page of deliveries, make their first attempts. */
-export function createDispatchActivities(deps: ActivityDeps) {
-  const { db, config } = deps;
-  const attempter = createAttempter(deps);
-
+export function createDispatchActivities({ db, config }: ActivityDeps, attempter: Attempter) {
   /**
    * Where a delivery stands when this activity meets it: a pending one is attempted now; one
    * an earlier run of this activity already attempted (the worker died before reporting) is

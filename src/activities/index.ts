@@ -1,3 +1,4 @@
+import { createAttempter } from './attempt';
 import { createDeliveryActivities } from './delivery';
 import type { ActivityDeps } from './deps';
 import { createDispatchActivities } from './dispatch';
@@ -8,10 +9,12 @@ export type { ActivityDeps } from './deps';
 
 /** All activities the worker registers, bound to their dependencies. */
 export function createActivities(deps: ActivityDeps) {
+  // One attempter for the process, shared by the first attempts and the retries.
+  const attempter = createAttempter(deps);
   return {
-    ...createDispatchActivities(deps),
+    ...createDispatchActivities(deps, attempter),
     ...createFanOutActivities(deps),
-    ...createDeliveryActivities(deps),
+    ...createDeliveryActivities(attempter),
     ...createHealthActivities(deps),
   };
 }

@@ -80,9 +80,13 @@ test.each([true, false])('a batch larger than a page is planned page by page wit
   const paths = stack.receiver.requests.filter((r) => r.path.startsWith('/paged/') && events.includes(JSON.parse(r.body).id)).map((r) => `${r.path} ${JSON.parse(r.body).id}`);
   expect(paths).toHaveLength(90);
   expect(new Set(paths).size).toBe(90);
-  const runs: string[] = [];
-  for await (const w of stack.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(w.status.name);
-  expect(runs.sort()).toEqual(['COMPLETED', 'CONTINUED_AS_NEW', 'CONTINUED_AS_NEW']);
+  // Visibility catches up with the last run's close a moment after its result.
+  const runs = await waitFor(async () => {
+    const found: string[] = [];
+    for await (const w of stack.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) found.push(w.status.name);
+    return found.includes('RUNNING') ? undefined : found.sort();
+  }, { what: 'the runs closed in visibility' });
+  expect(runs).toEqual(['COMPLETED', 'CONTINUED_AS_NEW', 'CONTINUED_AS_NEW']);
   expect((await stack.call('GET', '/v1/credits', { key: team.apiKey })).body.balance).toBe(10_000 - 2 * 90);
 });
 
@@ -136,4 +140,28 @@ test('a failed first attempt hands the delivery to its own workflow, which retri
   } finally {
     stack.receiver.respond = (_req, res) => void res.writeHead(200).end();
   }
+});
+
+test('successes recorded together (group commit) charge each delivery once and keep the ledger a running balance', async () => {
+  const team = await stack.createTeam({ credits: 1_000 });
+  await addWebhooks(team.id, 60, 'grouped');
+  const eventId = await storeEvent(team.id);
+  // Sixty attempts in flight at once: their successes reach the recorder together.
+  await stack.client.workflow.execute(dispatchEvents, { workflowId: `dispatch-test-group-${eventId}`, taskQueue: stack.config.taskQueue, args: [{ eventIds: [eventId], batchFirstAttempts: true }] });
+  expect(await succeeded([eventId])).toBe(60);
+
+  const ledger = await stack.db.selectFrom('credit_ledger').selectAll().where('team_id', '=', team.id).where('reason', '=', 'delivery').orderBy('id').execute();
+  expect(ledger).toHaveLength(60);
+  expect(new Set(ledger.map((l) => l.delivery_id)).size).toBe(60);
+  // In ledger order each entry is 2 credits below the one before, ending at the balance.
+  expect(ledger.map((l) => Number(l.balance_after))).toEqual(Array.from({ length: 60 }, (_, i) => 1_000 - 2 * (i + 1)));
+  expect((await stack.call('GET', '/v1/credits', { key: team.apiKey })).body.balance).toBe(1_000 - 120);
+  const attempts = await stack.db
+    .selectFrom('delivery_attempts as a')
+    .innerJoin('deliveries as d', 'd.id', 'a.delivery_id')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('d.event_id', '=', eventId)
+    .where('a.succeeded', '=', true)
+    .executeTakeFirstOrThrow();
+  expect(Number(attempts.n)).toBe(60);
 });

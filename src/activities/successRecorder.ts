@@ -1,0 +1,127 @@
+import { sql, type Insertable } from 'kysely';
+import type { Db } from '../db/database';
+import type { DeliveryAttemptsTable } from '../db/schema';
+
+export interface SuccessfulAttempt {
+  deliveryId: string;
+  webhookId: string;
+  teamId: string;
+  /** False for test sends: they are free. */
+  charge: boolean;
+  attemptNumber: number;
+  statusCode: number | null;
+  attempt: Insertable<DeliveryAttemptsTable>;
+}
+
+/** Successes written per statement at most. */
+const MAX_GROUP = 200;
+const DEADLOCK_DETECTED = '40P01';
+
+/**
+ * Records successful attempts with group commit: while one statement is in flight, the
+ * successes that arrive meanwhile wait and go together in the next. Under load a worker's
+ * concurrent attempts share one statement, one commit and one update of each team's balance
+ * (a hot row); alone, a success is written at once. `record` resolves once its success is
+ * durable, so callers see the same guarantee as a statement of their own.
+ */
+export function createSuccessRecorder(db: Db, deliveryCost: number) {
+  let waiting: Array<{ success: SuccessfulAttempt; resolve: () => void; reject: (err: unknown) => void }> = [];
+  let writing = false;
+
+  async function flush(): Promise<void> {
+    if (writing || waiting.length === 0) return;
+    writing = true;
+    const group = waiting.slice(0, MAX_GROUP);
+    waiting = waiting.slice(MAX_GROUP);
+    try {
+      await writeWithDeadlockRetry(group.map((w) => w.success));
+      group.forEach((w) => w.resolve());
+    } catch (err) {
+      group.forEach((w) => w.reject(err));
+    } finally {
+      writing = false;
+      void flush();
+    }
+  }
+
+  async function writeWithDeadlockRetry(successes: SuccessfulAttempt[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write(db, deliveryCost, successes);
+      } catch (err) {
+        // Two worker processes' groups can lock the same teams' rows in different orders.
+        if ((err as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  return {
+    record(success: SuccessfulAttempt): Promise<void> {
+      return new Promise((resolve, reject) => {
+        waiting.push({ success, resolve, reject });
+        void flush();
+      });
+    },
+  };
+}
+
+/**
+ * One statement, atomic: logs every attempt; marks each delivery succeeded unless it already
+ * is; stamps the webhooks; debits each team once for the deliveries this statement marked and
+ * writes one ledger entry per delivery with the balance after it. Two statements racing on one
+ * delivery serialize on its row (the second re-checks `status` once the first commits), so a
+ * delivery is marked and charged exactly once.
+ */
+async function write(db: Db, cost: number, successes: SuccessfulAttempt[]): Promise<void> {
+  const now = new Date();
+  const rows = sql.join(
+    successes.map((s) => {
+      const a = s.attempt;
+      return sql`(${s.deliveryId}::text, ${s.webhookId}::text, ${s.teamId}::text, ${s.charge}::boolean, ${s.attemptNumber}::int,
+        ${s.statusCode}::int, ${a.series}::int, ${a.started_at}::timestamptz, ${a.duration_ms}::int, ${a.response_body ?? null}::text,
+        ${a.response_truncated ?? false}::boolean, ${a.error_class ?? null}::text, ${a.error_message ?? null}::text)`;
+    }),
+  );
+  await sql`
+    with input (delivery_id, webhook_id, team_id, charge, attempt_number, status_code, series, started_at, duration_ms,
+                response_body, response_truncated, error_class, error_message) as (values ${rows}),
+    logged as (
+      insert into delivery_attempts (delivery_id, series, attempt_number, started_at, duration_ms, status_code,
+                                     response_body, response_truncated, error_class, error_message, succeeded)
+      select delivery_id, series, attempt_number, started_at, duration_ms, status_code,
+             response_body, response_truncated, error_class, error_message, true
+      from input
+    ),
+    done as (
+      update deliveries d
+      set status = 'succeeded', attempt_count = d.attempt_count + 1, series_attempts = i.attempt_number,
+          last_status_code = i.status_code, last_error = null, next_attempt_at = null, updated_at = ${now}, completed_at = ${now}
+      from input i
+      where d.id = i.delivery_id and d.status <> 'succeeded'
+      returning d.id, i.webhook_id, i.team_id, i.charge
+    ),
+    stamped as (
+      -- At most once a second per webhook: last_delivery_at is for people, and the row is hot.
+      update webhooks w set last_delivery_at = ${now}
+      where w.id in (select webhook_id from done)
+        and (w.last_delivery_at is null or w.last_delivery_at < ${now}::timestamptz - interval '1 second')
+    ),
+    charges as (
+      select team_id, count(*) as n from done where charge and ${cost}::int > 0 group by team_id
+    ),
+    debited as (
+      update teams t set credit_balance = t.credit_balance - ${cost}::int * c.n
+      from charges c
+      where t.id = c.team_id
+      returning t.id, t.credit_balance
+    )
+    insert into credit_ledger (team_id, delta, reason, delivery_id, balance_after)
+    select d.team_id, -${cost}::int, 'delivery', d.id,
+           -- the entries of one team in delivery-id order, each with the balance right after it
+           t.credit_balance + ${cost}::int * (count(*) over (partition by d.team_id) - row_number() over (partition by d.team_id order by d.id))
+    from done d
+    join debited t on t.id = d.team_id
+    where d.charge
+    order by d.team_id, d.id
+  `.execute(db);
+}
