@@ -2,9 +2,9 @@ import { sql } from 'kysely';
 import { disabledNoticeEmail } from '../domain/emails';
 import type { FailureNote } from '../workflows/types';
 import type { ActivityDeps } from './deps';
-import { cancelQueuedDeliveries } from '../services/queuedDeliveries';
+import { cancelDeliveryWorkflows, cancelQueuedDeliveries } from '../services/queuedDeliveries';
 
-export function createHealthActivities({ db, config, mailer }: ActivityDeps) {
+export function createHealthActivities({ db, config, mailer, temporal }: ActivityDeps) {
   /** Mirrors the health workflow's counters into the webhook row, for the API and dashboard. */
   async function recordHealth(input: { webhookId: string; consecutiveFailures: number; recentFailures: FailureNote[] }): Promise<void> {
     const last = input.recentFailures[input.recentFailures.length - 1];
@@ -21,7 +21,7 @@ export function createHealthActivities({ db, config, mailer }: ActivityDeps) {
 
   /** Disables the webhook (if still enabled) and cancels what it still had queued. */
   async function disableWebhookForFailures(input: { webhookId: string; reason: 'consecutive_failures' | 'endpoint_gone' }): Promise<{ disabledAt: string }> {
-    return db.transaction().execute(async (trx) => {
+    const { disabledAt, queued } = await db.transaction().execute(async (trx) => {
       const updated = await trx
         .updateTable('webhooks')
         .set({ enabled: false, disabled_reason: input.reason, disabled_at: new Date(), updated_at: new Date() })
@@ -29,11 +29,13 @@ export function createHealthActivities({ db, config, mailer }: ActivityDeps) {
         .where('enabled', '=', true)
         .returning('disabled_at')
         .executeTakeFirst();
-      await cancelQueuedDeliveries(trx, input.webhookId);
-      if (updated?.disabled_at) return { disabledAt: updated.disabled_at.toISOString() };
+      const queued = await cancelQueuedDeliveries(trx, input.webhookId);
+      if (updated?.disabled_at) return { disabledAt: updated.disabled_at.toISOString(), queued };
       const current = await trx.selectFrom('webhooks').select('disabled_at').where('id', '=', input.webhookId).executeTakeFirst();
-      return { disabledAt: (current?.disabled_at ?? new Date()).toISOString() };
+      return { disabledAt: (current?.disabled_at ?? new Date()).toISOString(), queued };
     });
+    await cancelDeliveryWorkflows(temporal, queued);
+    return { disabledAt };
   }
 
   /**

@@ -1,15 +1,37 @@
+import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
+import { isDeliveryWorkflowId } from '../temporal/names';
 
 /**
- * Marks a webhook's unfinished deliveries cancelled (when it is disabled or deleted). Their
- * workflows see it at their next attempt and stop without calling the endpoint.
+ * Marks a webhook's unfinished deliveries cancelled (when it is disabled or deleted) and
+ * returns the delivery workflows that were waiting on them, for cancelDeliveryWorkflows once
+ * the transaction has committed. A workflow not cancelled (Temporal unreachable) still sees
+ * the mark at its next attempt and stops without calling the endpoint.
  */
-export async function cancelQueuedDeliveries(db: Kysely<Database>, webhookId: string): Promise<void> {
-  await db
+export async function cancelQueuedDeliveries(db: Kysely<Database>, webhookId: string): Promise<string[]> {
+  const rows = await db
     .updateTable('deliveries')
     .set({ status: 'cancelled', next_attempt_at: null, completed_at: new Date(), updated_at: new Date() })
     .where('webhook_id', '=', webhookId)
     .where('status', 'in', ['pending', 'retrying', 'held'])
+    .returning('workflow_id')
     .execute();
+  // A delivery still pending in a batched dispatch has no workflow of its own to cancel.
+  return rows.map((r) => r.workflow_id).filter(isDeliveryWorkflowId);
+}
+
+/**
+ * Cancels delivery workflows so that one waiting for a retry hours away ends now (Temporal
+ * shows it Canceled) instead of lingering until then. Best effort: a workflow that already
+ * finished, or one Temporal cannot reach now, is left to see its cancelled mark.
+ */
+export async function cancelDeliveryWorkflows(temporal: Client, workflowIds: string[]): Promise<void> {
+  const queue = [...workflowIds];
+  const lane = async () => {
+    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+      await temporal.workflow.getHandle(id).cancel().catch(() => undefined);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(16, queue.length) }, lane));
 }

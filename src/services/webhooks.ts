@@ -12,7 +12,7 @@ import type { Catalog } from './catalog';
 import { signalHealth, signalHealthDeleted } from './healthSignals';
 import { cursorTimestamp, decodeCursor, encodeCursor } from './pagination';
 import { webhookUrlProblem } from './webhookUrl';
-import { cancelQueuedDeliveries } from './queuedDeliveries';
+import { cancelDeliveryWorkflows, cancelQueuedDeliveries } from './queuedDeliveries';
 
 export interface WebhookServiceDeps {
   db: Db;
@@ -162,11 +162,12 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     /** Deleted webhooks get no further calls, including retries already scheduled. */
     async remove(teamId: string, id: string): Promise<void> {
       await find(teamId, id);
-      await db.transaction().execute(async (trx) => {
+      const queued = await db.transaction().execute(async (trx) => {
         await trx.updateTable('webhooks').set({ deleted_at: new Date(), enabled: false, updated_at: new Date() }).where('id', '=', id).execute();
-        await cancelQueuedDeliveries(trx, id);
+        return cancelQueuedDeliveries(trx, id);
       });
       await signalHealthDeleted(temporal, id).catch(() => undefined);
+      await cancelDeliveryWorkflows(temporal, queued);
     },
 
     /** Re-enabling resets failure tracking, in the row and in the health workflow. */
@@ -185,17 +186,17 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     async disable(teamId: string, id: string): Promise<WebhookView> {
       const current = await find(teamId, id);
       if (!current.enabled) return presentWebhook(current);
-      const w = await db.transaction().execute(async (trx) => {
+      const { row: w, queued } = await db.transaction().execute(async (trx) => {
         const row = await trx
           .updateTable('webhooks')
           .set({ enabled: false, disabled_reason: 'manual', disabled_at: new Date(), updated_at: new Date() })
           .where('id', '=', id)
           .returningAll()
           .executeTakeFirstOrThrow();
-        await cancelQueuedDeliveries(trx, id);
-        return row;
+        return { row, queued: await cancelQueuedDeliveries(trx, id) };
       });
       await signalHealth(temporal, config, { id, teamId }, { signal: 'disabledManually' });
+      await cancelDeliveryWorkflows(temporal, queued);
       return presentWebhook(w);
     },
 

@@ -8,6 +8,8 @@ export const fanOutWorkflowId = (eventId: string) => `fanout-${eventId}`;
 export const dispatchWorkflowId = (batchId: string) => `dispatch-${batchId}`;
 /** A delivery's own workflow (retries, holds), one per event × webhook: starting it twice is a no-op. */
 export const deliveryWorkflowId = (eventId: string, webhookId: string) => `deliver-${eventId}-${webhookId}`;
+/** Both kinds of delivery workflow id (not a dispatch's, which serves many deliveries). */
+export const isDeliveryWorkflowId = (workflowId: string) => workflowId.startsWith('deliver-');
 /** A replay (manual retry) of a delivery runs as a new workflow, one per attempt series. */
 export const replayWorkflowId = (deliveryId: string, series: number) => `deliver-${deliveryId}-series-${series}`;
 export const healthWorkflowId = (webhookId: string) => `health-${webhookId}`;

@@ -2,6 +2,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
+  isCancellation,
   proxyActivities,
   setHandler,
   sleep,
@@ -34,6 +35,16 @@ const { recordDeliveryFailure, reportDeliverySuccess } = proxyActivities<Activit
  * credits; a manual replay starts one for its new attempt series.
  */
 export async function deliverToEndpoint(input: DeliverInput): Promise<DeliveryResult> {
+  try {
+    return await deliver(input);
+  } catch (err) {
+    // Cancelled because its webhook was disabled or deleted (the row is already marked).
+    if (isCancellation(err)) setStatus('cancelled');
+    throw err;
+  }
+}
+
+async function deliver(input: DeliverInput): Promise<DeliveryResult> {
   let creditsGranted = false;
   setHandler(creditsGrantedSignal, () => {
     creditsGranted = true;

@@ -1,4 +1,4 @@
-import { healthWorkflowId } from '../../src/temporal/names';
+import { DeliveryStatusKey, healthWorkflowId } from '../../src/temporal/names';
 import { healthStateQuery } from '../../src/workflows/signals';
 import { createWebhook, postEvent, waitForDelivery } from '../helpers/fixtures';
 import { startStack, type Stack } from '../helpers/stack';
@@ -166,4 +166,29 @@ test('with no SMTP configured the notice is logged and kept in the outbox, not l
   } finally {
     await noSmtp.stop();
   }
+});
+
+test.each(['disable', 'delete'] as const)('%s cancels delivery workflows waiting for a retry: they end now, Canceled, not at the next attempt', async (action) => {
+  const team = await stack.createTeam();
+  stack.receiver.respond = (_req, res) => void res.writeHead(500).end();
+  // One retry, an hour away (three minutes at the tests' delay scale): the workflow would linger.
+  const hook = await createWebhook(stack, team.apiKey, { url: `${stack.receiver.url}/cancel-${action}`, retrySchedule: { delays: ['1h'] } });
+  const e = await postEvent(stack, team.apiKey, 'message.sent');
+  const d = await waitForDelivery(stack, team.apiKey, e.id, ['retrying']);
+  const handle = stack.client.workflow.getHandle(d.workflowId);
+  expect((await handle.describe()).status.name).toBe('RUNNING');
+
+  const res = action === 'disable'
+    ? await stack.call('POST', `/v1/webhooks/${hook.id}/disable`, { key: team.apiKey })
+    : await stack.call('DELETE', `/v1/webhooks/${hook.id}`, { key: team.apiKey });
+  expect(res.status).toBeLessThan(300);
+
+  const described = await waitFor(async () => {
+    const x = await handle.describe();
+    return x.status.name === 'CANCELLED' ? x : undefined;
+  }, { what: 'the delivery workflow cancelled' });
+  expect(described.typedSearchAttributes.get(DeliveryStatusKey)).toBe('cancelled');
+  const row = await stack.db.selectFrom('deliveries').select('status').where('id', '=', d.id).executeTakeFirstOrThrow();
+  expect(row.status).toBe('cancelled');
+  expect(stack.receiver.at(`/cancel-${action}`)).toHaveLength(1);
 });

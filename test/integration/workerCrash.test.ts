@@ -50,14 +50,7 @@ test('worker killed in the middle of a burst: every delivery completes, none los
   worker = await spawnWorker(stack.config);
   const team = await stack.createTeam({ credits: 1_000 });
   const victim = worker;
-  let answered = 0;
-  stack.receiver.respond = (_req, res) => {
-    // Slow receiver: the kill lands while some POSTs are in flight and others not yet sent.
-    setTimeout(() => {
-      res.writeHead(200).end();
-      if (++answered === 8) void victim.kill('SIGKILL');
-    }, 50);
-  };
+  killAfterEightAnswers(victim);
   await createWebhook(stack, team.apiKey, { url: `${stack.receiver.url}/burst` });
   const events = [];
   for (let i = 0; i < 30; i++) events.push(await postEvent(stack, team.apiKey, 'message.sent', { i }));
@@ -79,13 +72,7 @@ test('batched first attempts: worker killed mid-batch, every delivery completes,
   worker = await spawnWorker(stack.config, { HOOKFERRY_FIRST_ATTEMPT_CONCURRENCY: '4' });
   const team = await stack.createTeam({ credits: 1_000 });
   const victim = worker;
-  let answered = 0;
-  stack.receiver.respond = (_req, res) => {
-    setTimeout(() => {
-      res.writeHead(200).end();
-      if (++answered === 8) void victim.kill('SIGKILL');
-    }, 50);
-  };
+  killAfterEightAnswers(victim);
   const hook = await createWebhook(stack, team.apiKey, { url: `${stack.receiver.url}/batch-crash` });
   // Thirty stored events in one dispatch workflow that makes their first attempts itself: the
   // kill lands with some recorded, some in flight and some not yet sent.
@@ -108,6 +95,18 @@ test('batched first attempts: worker killed mid-batch, every delivery completes,
   expect(new Set(ledger.map((l) => l.delivery_id)).size).toBe(30);
   expect(ledger).toHaveLength(30);
 });
+
+/** A slow receiver (50 ms per answer) that SIGKILLs the worker at its eighth answer: the kill
+ *  lands while some POSTs are in flight and others not yet sent. */
+function killAfterEightAnswers(victim: WorkerProcess): void {
+  let answered = 0;
+  stack.receiver.respond = (_req, res) => {
+    setTimeout(() => {
+      res.writeHead(200).end();
+      if (++answered === 8) void victim.kill('SIGKILL');
+    }, 50);
+  };
+}
 
 async function postEventStored(teamId: string, i: number): Promise<string> {
   const id = newId('evt');
