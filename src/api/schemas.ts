@@ -175,6 +175,10 @@ export const ListDeliveriesQuery = z.object({
   until: IsoDate.optional(),
 });
 
+export const ListTeamDeliveriesQuery = ListDeliveriesQuery.extend({
+  webhookId: z.string().min(1).max(200).optional().openapi({ description: 'Only this webhook\'s deliveries (404 when it is not one of the team\'s webhooks)' }),
+});
+
 export const RecoverBody = z.object({ since: IsoDate, until: IsoDate.optional() }).strict().openapi('Recover');
 
 export const TestSendBody = z

@@ -15,6 +15,16 @@ export interface DeliveryServiceDeps {
   temporal: Client;
 }
 
+export interface DeliveryListQuery {
+  limit: number;
+  cursor?: string;
+  webhookId?: string;
+  status?: DeliveryStatus;
+  eventType?: string;
+  since?: Date;
+  until?: Date;
+}
+
 const TERMINAL: DeliveryStatus[] = ['succeeded', 'failed', 'cancelled'];
 
 export function workflowUrl(config: Config, workflowId: string): string {
@@ -138,15 +148,22 @@ export function createDeliveryService({ db, config, temporal }: DeliveryServiceD
       return { ...present(d), attempts: attempts.map(presentAttempt) };
     },
 
-    async listForWebhook(
-      teamId: string,
-      webhookId: string,
-      q: { limit: number; cursor?: string; status?: DeliveryStatus; eventType?: string; since?: Date; until?: Date },
-    ) {
-      const w = await db.selectFrom('webhooks').select('id').where('id', '=', webhookId).where('team_id', '=', teamId).where('deleted_at', 'is', null).executeTakeFirst();
-      if (!w) throw notFound('webhook');
+    /**
+     * The team's deliveries, newest first, one keyset page at a time. With `webhookId` only that
+     * webhook's: it must be one of the team's live webhooks, else 404 (a typo or another team's
+     * id is not answered with an empty page). Without it every delivery of the team, including
+     * those to webhooks deleted since.
+     */
+    async list(teamId: string, q: DeliveryListQuery) {
+      if (q.webhookId !== undefined) {
+        const w = await db.selectFrom('webhooks').select('id').where('id', '=', q.webhookId).where('team_id', '=', teamId).where('deleted_at', 'is', null).executeTakeFirst();
+        if (!w) throw notFound('webhook');
+      }
       const cursor = decodeCursor(q.cursor);
-      let query = db.selectFrom('deliveries').selectAll().select(cursorTimestamp('created_at').as('cursor_at')).where('webhook_id', '=', webhookId);
+      // An index scan in the page's order: deliveries_webhook_created for one webhook (checked to
+      // be the team's above, and a delivery's team is its webhook's), else deliveries_team_created.
+      const base = db.selectFrom('deliveries').selectAll().select(cursorTimestamp('created_at').as('cursor_at'));
+      let query = q.webhookId !== undefined ? base.where('webhook_id', '=', q.webhookId) : base.where('team_id', '=', teamId);
       if (q.status) query = query.where('status', '=', q.status);
       if (q.eventType) query = query.where('event_type', '=', q.eventType);
       if (q.since) query = query.where('created_at', '>=', q.since);

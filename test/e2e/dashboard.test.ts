@@ -5,8 +5,9 @@
  *
  * The steps share one browser page and build on each other, in order: sign in → create
  * a webhook through the form (secret shown once) → send a test event and watch it
- * succeed → delivery detail → disable/enable → edit → delete with confirmation →
- * credits → narrow (390 px) layout → sign out. No console errors are allowed.
+ * succeed → delivery detail → the team's Deliveries page → disable/enable → edit →
+ * delete with confirmation → credits → narrow (390 px) layout → sign out. No console
+ * errors are allowed.
  */
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { startStack, type Stack } from '../helpers/stack';
@@ -196,6 +197,47 @@ describe('web dashboard', () => {
     await screenshot(page, '06-delivery-detail');
 
     await page.locator('.back-link a').click();
+    await heading(webhookName);
+  });
+
+  test('deliveries page: the team\'s recent deliveries list the delivery, filter by status, link to its detail and its webhook', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Deliveries' }).click();
+    await heading('Deliveries');
+    const row = page.locator(`[data-testid="delivery-row"][data-id="${deliveryId}"]`);
+    await row.waitFor();
+    expect(await row.getAttribute('data-status')).toBe('succeeded');
+    const rowText = await row.innerText();
+    expect(rowText).toContain(eventType.id);
+    expect(rowText).toContain('200');
+    // The webhook column names the webhook (names load next to the log) and links to it.
+    const webhookLink = row.getByTestId('delivery-webhook');
+    await webhookLink.filter({ hasText: webhookName }).waitFor();
+    expect(await webhookLink.getAttribute('href')).toBe(`#/webhooks/${webhookId}`);
+    await screenshot(page, '06b-deliveries-page');
+
+    const status = page.getByLabel('Status', { exact: true });
+    await status.selectOption('failed');
+    await page.getByText('No failed deliveries.').waitFor();
+    expect(await row.count()).toBe(0);
+    await status.selectOption('');
+    await row.waitFor();
+
+    await row.getByRole('link', { name: `Details of delivery ${deliveryId}` }).click();
+    await heading(/Delivery/);
+    expect(page.url()).toContain(`#/deliveries/${deliveryId}`);
+    await page.getByTestId('attempt').first().waitFor();
+
+    // The "open delivery by ID" form is still there.
+    await page.goBack();
+    await heading('Deliveries');
+    await page.getByLabel('Delivery ID', { exact: true }).fill(deliveryId);
+    await page.getByRole('button', { name: 'Open delivery' }).click();
+    await heading(/Delivery/);
+    expect(page.url()).toContain(`#/deliveries/${deliveryId}`);
+
+    await page.goBack();
+    await heading('Deliveries');
+    await row.getByRole('link', { name: webhookName }).click();
     await heading(webhookName);
   });
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Envelope } from '../../src/api/schemas';
 import { BUILT_IN_EVENT_TYPES } from '../../src/domain/catalog';
 import { newId } from '../../src/ids';
+import { expectError } from '../helpers/apiAssertions';
 import { createWebhook, postEvent, verifySignatures, waitForDelivery } from '../helpers/fixtures';
 import { startStack, type Stack } from '../helpers/stack';
 import { sleep, waitFor } from '../helpers/wait';
@@ -76,6 +77,31 @@ describe('test endpoints', () => {
   });
 });
 
+interface DeliveryJson {
+  id: string;
+  webhookId: string;
+  eventType: string;
+  status: string;
+  createdAt: string;
+}
+
+/** Follows nextCursor from `path` (which carries its own query, limit included) to the end. */
+async function pageThrough(apiKey: string, path: string): Promise<{ rows: DeliveryJson[]; pages: number }> {
+  const rows: DeliveryJson[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const res: { status: number; body: { data: DeliveryJson[]; nextCursor: string | null } } = await stack.call(
+      'GET', `${path}${cursor ? `&cursor=${cursor}` : ''}`, { key: apiKey },
+    );
+    expect(res.status).toBe(200);
+    rows.push(...res.body.data);
+    cursor = res.body.nextCursor;
+    pages++;
+  } while (cursor && pages < 100);
+  return { rows, pages };
+}
+
 describe('inspection', () => {
   test('pages through 1,000 deliveries with cursors: each once, newest first, filters applied', async () => {
     const team = await stack.createTeam();
@@ -95,17 +121,8 @@ describe('inspection', () => {
     await stack.db.insertInto('events').values(eventRows).execute();
     await stack.db.insertInto('deliveries').values(deliveryRows).execute();
 
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const res: { body: { data: Array<{ id: string; createdAt: string; workflowUrl: string }>; nextCursor: string | null } } = await stack.call(
-        'GET', `/v1/webhooks/${wh.id}/deliveries?limit=37${cursor ? `&cursor=${cursor}` : ''}`, { key: team.apiKey },
-      );
-      seen.push(...res.body.data.map((d) => d.id));
-      cursor = res.body.nextCursor;
-      pages++;
-    } while (cursor && pages < 100);
+    const { rows, pages } = await pageThrough(team.apiKey, `/v1/webhooks/${wh.id}/deliveries?limit=37`);
+    const seen = rows.map((d) => d.id);
     expect(seen).toHaveLength(1000);
     expect(new Set(seen).size).toBe(1000);
     expect(pages).toBe(Math.ceil(1000 / 37));
@@ -120,6 +137,106 @@ describe('inspection', () => {
     expect(failed.body.data[0].workflowUrl).toMatch(/\/namespaces\/default\/workflows\/wf-/);
     const bad = await stack.call('GET', `/v1/webhooks/${wh.id}/deliveries?cursor=garbage`, { key: team.apiKey });
     expect(bad.status).toBe(400);
+
+    // The team-wide list pages the same way (this team has only this webhook): ties on created_at included.
+    const teamWide = await pageThrough(team.apiKey, '/v1/deliveries?limit=37');
+    expect(teamWide.rows.map((d) => d.id)).toEqual(expectedOrder);
+    expect(teamWide.pages).toBe(Math.ceil(1000 / 37));
+  });
+
+  test('GET /v1/deliveries: exactly the team\'s deliveries across its webhooks, newest first; webhookId/status/eventType filters; cursor; bad input → 400', async () => {
+    const team = await stack.createTeam({ credits: 100 });
+    const other = await stack.createTeam({ credits: 100 });
+    const previous = stack.receiver.respond;
+    stack.receiver.respond = (req, res) => void res.writeHead(req.path.startsWith('/team-list/failing') ? 500 : 200).end();
+    try {
+      const a = await createWebhook(stack, team.apiKey, { url: `${stack.receiver.url}/team-list/a`, events: ['*'] });
+      const b = await createWebhook(stack, team.apiKey, { url: `${stack.receiver.url}/team-list/failing`, events: ['prospect.qualified'], retrySchedule: { delays: [] } });
+      const c = await createWebhook(stack, other.apiKey, { url: `${stack.receiver.url}/team-list/other`, events: ['*'] });
+
+      // Team: a gets all four events, b only prospect.qualified (and fails). The other team's
+      // event lands in the middle of the same time range.
+      const m1 = await postEvent(stack, team.apiKey, 'message.sent', { n: 1 });
+      await waitForDelivery(stack, team.apiKey, m1.id, ['succeeded']);
+      const p1 = await postEvent(stack, team.apiKey, 'prospect.qualified', { n: 2 });
+      await waitForDelivery(stack, team.apiKey, p1.id, ['succeeded'], { webhookId: a.id });
+      await waitForDelivery(stack, team.apiKey, p1.id, ['failed'], { webhookId: b.id });
+      const o1 = await postEvent(stack, other.apiKey, 'message.sent', { other: true });
+      await waitForDelivery(stack, other.apiKey, o1.id, ['succeeded']);
+      for (const n of [3, 4]) {
+        const m = await postEvent(stack, team.apiKey, 'message.sent', { n });
+        await waitForDelivery(stack, team.apiKey, m.id, ['succeeded']);
+      }
+
+      const truth = await stack.db.selectFrom('deliveries').select(['id', 'webhook_id', 'status', 'event_type']).where('team_id', '=', team.id)
+        .orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+      expect(truth).toHaveLength(5);
+      const ids = (rows: Array<{ id: string }>) => rows.map((d) => d.id);
+
+      // Everything, newest first, nothing of the other team.
+      const all = await stack.call('GET', '/v1/deliveries', { key: team.apiKey });
+      expect(all.status).toBe(200);
+      expect(ids(all.body.data)).toEqual(ids(truth));
+      expect(all.body.nextCursor).toBeNull();
+      const times = all.body.data.map((d: DeliveryJson) => Date.parse(d.createdAt));
+      expect(times).toEqual([...times].sort((x, y) => y - x));
+      expect(new Set(all.body.data.map((d: DeliveryJson) => d.webhookId))).toEqual(new Set([a.id, b.id]));
+      expect(all.body.data[0]).toMatchObject({ eventType: 'message.sent', status: 'succeeded', webhookId: a.id, workflowUrl: expect.any(String) });
+
+      // The other team sees only its own delivery.
+      const theirs = await stack.call('GET', '/v1/deliveries', { key: other.apiKey });
+      expect(theirs.status).toBe(200);
+      expect(theirs.body.data.map((d: DeliveryJson) => d.webhookId)).toEqual([c.id]);
+
+      // Filters, alone and together.
+      const byA = await stack.call('GET', `/v1/deliveries?webhookId=${a.id}`, { key: team.apiKey });
+      expect(ids(byA.body.data)).toEqual(ids(truth.filter((d) => d.webhook_id === a.id)));
+      expect(byA.body.data).toHaveLength(4);
+      // the per-webhook route answers the same page
+      expect((await stack.call('GET', `/v1/webhooks/${a.id}/deliveries`, { key: team.apiKey })).body).toEqual(byA.body);
+      const byB = await stack.call('GET', `/v1/deliveries?webhookId=${b.id}`, { key: team.apiKey });
+      expect(byB.body.data.map((d: DeliveryJson) => [d.webhookId, d.eventType, d.status])).toEqual([[b.id, 'prospect.qualified', 'failed']]);
+      const failed = await stack.call('GET', '/v1/deliveries?status=failed', { key: team.apiKey });
+      expect(ids(failed.body.data)).toEqual(ids(byB.body.data));
+      const succeeded = await stack.call('GET', '/v1/deliveries?status=succeeded', { key: team.apiKey });
+      expect(ids(succeeded.body.data)).toEqual(ids(byA.body.data));
+      const prospect = await stack.call('GET', '/v1/deliveries?eventType=prospect.qualified', { key: team.apiKey });
+      expect(ids(prospect.body.data)).toEqual(ids(truth.filter((d) => d.event_type === 'prospect.qualified')));
+      expect(prospect.body.data).toHaveLength(2);
+      const none = await stack.call('GET', `/v1/deliveries?webhookId=${a.id}&status=failed`, { key: team.apiKey });
+      expect(none.body).toEqual({ data: [], nextCursor: null });
+      const newest = all.body.data[0].createdAt;
+      const windowed = await stack.call('GET', `/v1/deliveries?until=${encodeURIComponent(newest)}`, { key: team.apiKey });
+      expect(ids(windowed.body.data)).toEqual(ids(truth).slice(1));
+
+      // The cursor pages through every delivery once, in order, filters kept.
+      const paged = await pageThrough(team.apiKey, '/v1/deliveries?limit=2');
+      expect(paged.pages).toBe(3);
+      expect(ids(paged.rows)).toEqual(ids(truth));
+      expect(new Set(ids(paged.rows)).size).toBe(5);
+      const pagedA = await pageThrough(team.apiKey, `/v1/deliveries?limit=1&webhookId=${a.id}&status=succeeded`);
+      expect(pagedA.pages).toBe(4);
+      expect(ids(pagedA.rows)).toEqual(ids(byA.body.data));
+
+      // A deleted webhook's deliveries stay in the team's list (their details stay readable too),
+      // but, like another team's webhook and an unknown one, it is 404 as a filter, on both routes.
+      expect((await stack.call('DELETE', `/v1/webhooks/${b.id}`, { key: team.apiKey })).status).toBe(204);
+      expect(ids((await stack.call('GET', '/v1/deliveries', { key: team.apiKey })).body.data)).toEqual(ids(truth));
+      for (const id of [b.id, c.id, 'wh_nope']) {
+        expectError(await stack.call('GET', `/v1/deliveries?webhookId=${id}`, { key: team.apiKey }), 404, 'not_found');
+        expectError(await stack.call('GET', `/v1/webhooks/${id}/deliveries`, { key: team.apiKey }), 404, 'not_found');
+      }
+
+      // Bad input: the validation error shape; a foreign cursor: invalid_cursor; no key: 401.
+      for (const q of ['status=bogus', 'limit=0', 'limit=201', 'limit=ten', 'since=yesterday', 'until=2025-13-45', 'webhookId=', `webhookId=${'x'.repeat(201)}`, `eventType=${'x'.repeat(101)}`, 'status=failed&status=succeeded']) {
+        const res = await stack.call('GET', `/v1/deliveries?${q}`, { key: team.apiKey });
+        expectError(res, 400, 'validation_error');
+      }
+      expectError(await stack.call('GET', '/v1/deliveries?cursor=garbage', { key: team.apiKey }), 400, 'invalid_cursor');
+      expect((await stack.call('GET', '/v1/deliveries')).status).toBe(401);
+    } finally {
+      stack.receiver.respond = previous;
+    }
   });
 });
 

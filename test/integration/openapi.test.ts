@@ -164,6 +164,15 @@ test('request bodies are documented from the same zod schemas that validate them
   // Query parameters of the list.
   const list = doc.paths['/v1/webhooks'].get.parameters.filter((x: any) => x.in === 'query').map((x: any) => x.name).sort();
   expect(list).toEqual(['cursor', 'enabled', 'limit']);
+
+  // The team-wide delivery list: the per-webhook filters plus webhookId, and the page shape.
+  const deliveries = doc.paths['/v1/deliveries'].get;
+  const queryOf = (op: any) => op.parameters.filter((x: any) => x.in === 'query').map((x: any) => x.name).sort();
+  expect(queryOf(deliveries)).toEqual(['cursor', 'eventType', 'limit', 'since', 'status', 'until', 'webhookId']);
+  expect(queryOf(doc.paths['/v1/webhooks/{id}/deliveries'].get)).toEqual(['cursor', 'eventType', 'limit', 'since', 'status', 'until']);
+  const page = deliveries.responses['200'].content['application/json'].schema;
+  expect(page.properties.data).toEqual({ type: 'array', items: { $ref: '#/components/schemas/Delivery' } });
+  expect(page.required).toEqual(expect.arrayContaining(['data', 'nextCursor']));
 });
 
 test('/docs serves the Swagger UI page, and every asset it loads is served', async () => {

@@ -270,6 +270,11 @@ export class Api {
     return this.request<Page<Delivery>>('GET', withQuery(`/v1/webhooks/${enc(webhookId)}/deliveries`, query));
   }
 
+  /** The team's deliveries across its webhooks, newest first (optionally one webhook's). */
+  listTeamDeliveries(query: { webhookId?: string; status?: string; eventType?: string; limit?: number; cursor?: string | null } = {}) {
+    return this.request<Page<Delivery>>('GET', withQuery('/v1/deliveries', query));
+  }
+
   getDelivery(id: string) {
     return this.request<DeliveryDetail>('GET', `/v1/deliveries/${enc(id)}`);
   }

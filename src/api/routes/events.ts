@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { presentEvent } from '../../services/events';
 import { ApiError, notFound } from '../errors';
 import { ErrorSchema, type RouteTable } from '../route';
-import { Delivery, DeliveryWithAttempts, EventView, IdParams, IngestEventBody, ListDeliveriesQuery, RecoverBody } from '../schemas';
+import { Delivery, DeliveryWithAttempts, EventView, IdParams, IngestEventBody, ListDeliveriesQuery, ListTeamDeliveriesQuery, RecoverBody } from '../schemas';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
@@ -11,6 +11,8 @@ function idempotencyKey(header: string | undefined): string | undefined {
   if (!IDEMPOTENCY_KEY.test(header)) throw new ApiError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1-200 printable ASCII characters');
   return header;
 }
+
+const DeliveryPage = z.object({ data: z.array(Delivery), nextCursor: z.string().nullable() });
 
 export function registerEventRoutes(t: RouteTable): void {
   t.add({
@@ -38,10 +40,16 @@ export function registerEventRoutes(t: RouteTable): void {
     },
   });
   t.add({
+    method: 'get', path: '/v1/deliveries', tag: 'Deliveries', auth: 'team', summary: 'The team\'s deliveries across its webhooks, newest first (cursor pagination)',
+    query: ListTeamDeliveriesQuery,
+    responses: { 200: { description: 'A page of deliveries', schema: DeliveryPage }, 404: { description: 'webhookId is not one of the team\'s webhooks', schema: ErrorSchema } },
+    handler: async ({ deps, team, query }) => ({ status: 200, body: await deps.deliveries.list(team.id, query) }),
+  });
+  t.add({
     method: 'get', path: '/v1/webhooks/:id/deliveries', tag: 'Deliveries', auth: 'team', summary: 'A webhook\'s deliveries, newest first (cursor pagination)',
     params: IdParams, query: ListDeliveriesQuery,
-    responses: { 200: { description: 'A page of deliveries', schema: z.object({ data: z.array(Delivery), nextCursor: z.string().nullable() }) }, 404: { description: 'Not found', schema: ErrorSchema } },
-    handler: async ({ deps, team, params, query }) => ({ status: 200, body: await deps.deliveries.listForWebhook(team.id, params.id, query) }),
+    responses: { 200: { description: 'A page of deliveries', schema: DeliveryPage }, 404: { description: 'Not found', schema: ErrorSchema } },
+    handler: async ({ deps, team, params, query }) => ({ status: 200, body: await deps.deliveries.list(team.id, { ...query, webhookId: params.id }) }),
   });
   t.add({
     method: 'get', path: '/v1/deliveries/:id', tag: 'Deliveries', auth: 'team', summary: 'A delivery with every attempt',

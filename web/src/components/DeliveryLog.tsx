@@ -1,5 +1,5 @@
-import { useCallback, useEffect, useId, useRef, useState } from 'react';
-import { DELIVERY_STATUSES, type Delivery } from '../api';
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { DELIVERY_STATUSES, type Delivery, type Webhook } from '../api';
 import { useInterval } from '../hooks';
 import { paths } from '../router';
 import { useNotify, useSession } from '../session';
@@ -23,15 +23,28 @@ export interface WatchRequest {
   ids: string[];
 }
 
+export interface DeliveryLogProps {
+  /** One webhook's log. Without it, the team's deliveries across its webhooks, with a Webhook column and filter. */
+  webhookId?: string;
+  /** Names for the Webhook column and filter (team-wide log); a webhook not listed shows its id. */
+  webhooks?: ReadonlyArray<Pick<Webhook, 'id' | 'name'>>;
+  title?: string;
+  watch?: WatchRequest | null;
+  onActivity?: () => void;
+}
+
 /**
- * A webhook's delivery log: status filter, "Load more" with the API cursor, a Retry
- * button for failed/cancelled deliveries, polling every 2 s while any delivery is
- * pending or retrying (or one the user just started has not shown up yet).
+ * A delivery log — one webhook's, or the team's across its webhooks: status filter, "Load
+ * more" with the API cursor, a Retry button for failed/cancelled deliveries, polling every
+ * 2 s while any delivery is pending or retrying (or one the user just started has not shown
+ * up yet).
  */
-export function DeliveryLog(props: { webhookId: string; watch: WatchRequest | null; onActivity?: () => void }) {
+export function DeliveryLog(props: DeliveryLogProps) {
   const { api } = useSession();
   const notify = useNotify();
+  const teamWide = props.webhookId === undefined;
   const [status, setStatus] = useState('');
+  const [webhookFilter, setWebhookFilter] = useState('');
   const [rows, setRows] = useState<Delivery[] | null>(null);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
   const pages = useRef(1);
@@ -41,14 +54,27 @@ export function DeliveryLog(props: { webhookId: string; watch: WatchRequest | nu
   const [watches, setWatches] = useState<Map<string, Watch>>(new Map());
   const generation = useRef(0);
   const statusId = useId();
+  const webhookFilterId = useId();
   const captionId = useId();
+  const names = useMemo(() => new Map((props.webhooks ?? []).map((w) => [w.id, w.name])), [props.webhooks]);
+
+  /** One page of the log, newest first, after `cursor` (none: the first page). */
+  const fetchPage = useCallback(
+    (cursor?: string | null) => {
+      const query = { status, limit: PAGE_SIZE, cursor };
+      return props.webhookId === undefined
+        ? api.listTeamDeliveries({ ...query, webhookId: webhookFilter })
+        : api.listDeliveries(props.webhookId, query);
+    },
+    [api, props.webhookId, status, webhookFilter],
+  );
 
   /** Fetches the first page and merges it into what is shown (rows from "Load more" are kept). */
   const refresh = useCallback(
     async (reset: boolean) => {
       const gen = reset ? ++generation.current : generation.current;
       try {
-        const page = await api.listDeliveries(props.webhookId, { status, limit: PAGE_SIZE });
+        const page = await fetchPage();
         if (gen !== generation.current) return;
         setError(null);
         if (reset) {
@@ -67,7 +93,7 @@ export function DeliveryLog(props: { webhookId: string; watch: WatchRequest | nu
         if (gen === generation.current) setError(err);
       }
     },
-    [api, props.webhookId, status],
+    [fetchPage],
   );
 
   useEffect(() => {
@@ -121,7 +147,7 @@ export function DeliveryLog(props: { webhookId: string; watch: WatchRequest | nu
     const gen = generation.current;
     setLoadingMore(true);
     try {
-      const page = await api.listDeliveries(props.webhookId, { status, limit: PAGE_SIZE, cursor: nextCursor });
+      const page = await fetchPage(nextCursor);
       if (gen !== generation.current) return;
       setRows((prev) => {
         const have = new Set((prev ?? []).map((d) => d.id));
@@ -157,8 +183,21 @@ export function DeliveryLog(props: { webhookId: string; watch: WatchRequest | nu
   return (
     <section className="card" aria-labelledby={captionId}>
       <div className="card-header">
-        <h2 id={captionId}>Delivery log</h2>
+        <h2 id={captionId}>{props.title ?? 'Delivery log'}</h2>
         <div className="toolbar">
+          {teamWide && names.size > 0 && (
+            <>
+              <label htmlFor={webhookFilterId}>Webhook</label>
+              <select id={webhookFilterId} value={webhookFilter} onChange={(e) => setWebhookFilter(e.target.value)}>
+                <option value="">All webhooks</option>
+                {[...names].map(([id, name]) => (
+                  <option key={id} value={id}>
+                    {name}
+                  </option>
+                ))}
+              </select>
+            </>
+          )}
           <label htmlFor={statusId}>Status</label>
           <select id={statusId} value={status} onChange={(e) => setStatus(e.target.value)}>
             <option value="">All statuses</option>
@@ -182,7 +221,13 @@ export function DeliveryLog(props: { webhookId: string; watch: WatchRequest | nu
       {rows === null ? (
         !error && <Loading label="Loading deliveries…" />
       ) : rows.length === 0 ? (
-        <p className="empty">{status ? `No ${status} deliveries.` : 'No deliveries yet. Send a test event to see one here.'}</p>
+        <p className="empty">
+          {status || webhookFilter
+            ? `No ${status ? `${status} ` : ''}deliveries${webhookFilter ? ' to this webhook' : ''}.`
+            : teamWide
+              ? "No deliveries yet. Send a test event from a webhook's page to see one here."
+              : 'No deliveries yet. Send a test event to see one here.'}
+        </p>
       ) : (
         <div className="table-wrap">
           <table className="table responsive-table" data-testid="delivery-table">
@@ -190,6 +235,7 @@ export function DeliveryLog(props: { webhookId: string; watch: WatchRequest | nu
               <tr>
                 <th scope="col">Status</th>
                 <th scope="col">Event type</th>
+                {teamWide && <th scope="col">Webhook</th>}
                 <th scope="col" className="num">
                   Attempts
                 </th>
@@ -210,6 +256,13 @@ export function DeliveryLog(props: { webhookId: string; watch: WatchRequest | nu
                     <code>{d.eventType}</code>
                     {d.test && <span className="tag">test</span>}
                   </td>
+                  {teamWide && (
+                    <td data-label="Webhook">
+                      <a href={paths.webhook(d.webhookId)} data-testid="delivery-webhook">
+                        {names.get(d.webhookId) ?? <code>{d.webhookId}</code>}
+                      </a>
+                    </td>
+                  )}
                   <td data-label="Attempts" className="num">
                     {d.attemptCount}
                   </td>

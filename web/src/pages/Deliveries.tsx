@@ -1,14 +1,16 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { Page, Webhook } from '../api';
-import { ErrorBanner, Loading, PageHeader, TimeAgo, WebhookStatus } from '../components/common';
+import { DeliveryLog } from '../components/DeliveryLog';
+import { PageHeader } from '../components/common';
 import { useLoader } from '../hooks';
 import { navigate, paths } from '../router';
 import { useSession } from '../session';
 
-/** Deliveries are listed per webhook: pick one, or jump straight to a delivery by its ID. */
+/** The team's recent deliveries across its webhooks, and a jump straight to a delivery by its ID. */
 export function Deliveries() {
   const { api } = useSession();
-  const list = useLoader<Page<Webhook>>(() => api.listWebhooks({ limit: 100 }), [api]);
+  // Only for names in the log: without them (or past the first 100) a webhook shows its id.
+  const webhooks = useLoader<Page<Webhook>>(() => api.listWebhooks({ limit: 100 }), [api]);
   const [deliveryId, setDeliveryId] = useState('');
   const inputId = useId();
 
@@ -18,10 +20,9 @@ export function Deliveries() {
     if (id) navigate(paths.delivery(id));
   };
 
-  const rows = list.data?.data ?? [];
   return (
     <>
-      <PageHeader title="Deliveries" subtitle="Choose a webhook to see its delivery log." />
+      <PageHeader title="Deliveries" subtitle="Your team's recent deliveries to all of its webhooks, newest first." />
       <form className="inline-form card" onSubmit={open}>
         <div className="field field-inline">
           <label htmlFor={inputId}>Delivery ID</label>
@@ -31,29 +32,7 @@ export function Deliveries() {
           Open delivery
         </button>
       </form>
-      <ErrorBanner title="Could not load webhooks." error={list.error} onRetry={() => void list.reload()} />
-      {list.loading && !list.data ? (
-        <Loading label="Loading webhooks…" />
-      ) : list.data && rows.length === 0 ? (
-        <p className="empty">
-          No webhooks yet. <a href={paths.newWebhook()}>Create a webhook</a> first.
-        </p>
-      ) : (
-        <ul className="picker">
-          {rows.map((w) => (
-            <li key={w.id}>
-              <a href={paths.webhook(w.id)} className="picker-item">
-                <span className="picker-name">{w.name}</span>
-                <span className="mono small muted picker-url">{w.url}</span>
-                <span className="picker-meta">
-                  <WebhookStatus webhook={w} /> <span className="small">Last delivery: <TimeAgo iso={w.lastDeliveryAt} /></span>
-                </span>
-              </a>
-            </li>
-          ))}
-        </ul>
-      )}
-      {list.data?.nextCursor && <p className="muted small">Showing the first 100 webhooks.</p>}
+      <DeliveryLog title="Recent deliveries" webhooks={webhooks.data?.data} />
     </>
   );
 }
