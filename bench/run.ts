@@ -456,8 +456,10 @@ async function main(): Promise<void> {
         const id = halfLoadIds[i]!;
         const arrived = arrivals.get(id);
         const dispatchId = await dispatchOf(id);
-        if (arrived === undefined || !dispatchId) continue;
-        hopSamples.push(await eventHops(temporal, dispatchId, ing.sentAt.get(id)! + wallOffset, arrived + wallOffset));
+        const delivery = await s.db.selectFrom('deliveries').select('workflow_id').where('event_id', '=', id).executeTakeFirst();
+        if (arrived === undefined || !dispatchId || !delivery) continue;
+        const ownWorkflow = delivery.workflow_id === dispatchId ? undefined : delivery.workflow_id;
+        hopSamples.push(await eventHops(temporal, dispatchId, ownWorkflow, ing.sentAt.get(id)! + wallOffset, arrived + wallOffset));
       }
       latencyBreakdown = medianHops(hopSamples);
       say(`latency breakdown at 50% load (medians, ms): ${Object.entries(latencyBreakdown).map(([k, v]) => `${k} ${v}`).join('; ')}`);

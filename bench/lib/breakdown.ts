@@ -33,25 +33,33 @@ export interface HopSample {
 }
 
 /**
- * Hops of one single-endpoint event (ms) through its dispatch workflow. `sentWall` and
- * `arrivedWall` are the benchmark's send and first-arrival times converted to wall-clock ms.
+ * Hops of one single-endpoint event (ms) through its dispatch workflow and, when the delivery
+ * ran in a workflow of its own (the default mode), that one. `sentWall` and `arrivedWall` are
+ * the benchmark's send and first-arrival times converted to wall-clock ms.
  */
-export async function eventHops(client: Client, dispatchId: string, sentWall: number, arrivedWall: number): Promise<HopSample> {
+export async function eventHops(client: Client, dispatchId: string, deliveryWorkflowId: string | undefined, sentWall: number, arrivedWall: number): Promise<HopSample> {
   const h = await history(client, dispatchId);
   const started = nth(h, ET.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
-  const wftSched = nth(h, ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, 0);
-  const wftStart = nth(h, ET.EVENT_TYPE_WORKFLOW_TASK_STARTED, 0);
-  const wftDone = nth(h, ET.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, 0);
-  const actSched = nth(h, ET.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, 0);
-  const actStart = nth(h, ET.EVENT_TYPE_ACTIVITY_TASK_STARTED, 0);
-  return {
+  const hops: HopSample = {
     'api: ingest → dispatch started (incl. batching)': started - sentWall,
-    'dispatch: workflow task queued': wftStart - wftSched,
-    'dispatch: workflow task run (incl. planning)': wftDone - wftStart,
-    'dispatch: first attempts queued': actStart - actSched,
-    'dispatch: attempts started → arrival': arrivedWall - actStart,
-    total: arrivedWall - sentWall,
+    'dispatch: workflow task queued': nth(h, ET.EVENT_TYPE_WORKFLOW_TASK_STARTED, 0) - nth(h, ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, 0),
+    'dispatch: workflow task run (incl. planning)': nth(h, ET.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, 0) - nth(h, ET.EVENT_TYPE_WORKFLOW_TASK_STARTED, 0),
   };
+  if (deliveryWorkflowId) {
+    const d = await history(client, deliveryWorkflowId);
+    const attemptStarted = nth(d, ET.EVENT_TYPE_ACTIVITY_TASK_STARTED, 0);
+    hops['delivery workflow: started (child initiated → started)'] = nth(d, ET.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED) - nth(h, ET.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED, 0);
+    hops['delivery workflow: workflow task queued'] = nth(d, ET.EVENT_TYPE_WORKFLOW_TASK_STARTED, 0) - nth(d, ET.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, 0);
+    hops['delivery workflow: workflow task run'] = nth(d, ET.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, 0) - nth(d, ET.EVENT_TYPE_WORKFLOW_TASK_STARTED, 0);
+    hops['delivery workflow: attempt queued'] = attemptStarted - nth(d, ET.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, 0);
+    hops['attempt started → arrival'] = arrivedWall - attemptStarted;
+  } else {
+    const attemptsStarted = nth(h, ET.EVENT_TYPE_ACTIVITY_TASK_STARTED, 0);
+    hops['dispatch: first attempts queued'] = attemptsStarted - nth(h, ET.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, 0);
+    hops['attempt started → arrival'] = arrivedWall - attemptsStarted;
+  }
+  hops.total = arrivedWall - sentWall;
+  return hops;
 }
 
 /** Median of each hop over the samples. */
