@@ -1,6 +1,6 @@
 import { newId } from '../../src/ids';
 import { dispatchEvents } from '../../src/workflows/dispatchEvents';
-import { startStack, type Stack } from '../helpers/stack';
+import { startStack, TEST_ADMIN_KEY, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 
 // How events reach their endpoints: the API gathers ingested events into batches and one
@@ -164,4 +164,26 @@ test('successes recorded together (group commit) charge each delivery once and k
     .where('a.succeeded', '=', true)
     .executeTakeFirstOrThrow();
   expect(Number(attempts.n)).toBe(60);
+});
+
+test('a first attempt held for credits hands over to the delivery\'s own workflow, which a grant releases', async () => {
+  const team = await stack.createTeam({ credits: 0 });
+  const [webhookId] = await addWebhooks(team.id, 1, 'held');
+  const res = await stack.call('POST', '/v1/events', { key: team.apiKey, body: { event: 'campaign.completed', data: {} } });
+  const eventId = res.body.id as string;
+  const workflowId = `deliver-${eventId}-${webhookId}`;
+  // Held, and waiting in its own workflow (the one a grant signals), not in the dispatch.
+  await waitFor(async () => {
+    const d = await stack.db.selectFrom('deliveries').select(['status', 'workflow_id']).where('event_id', '=', eventId).executeTakeFirst();
+    if (d?.status !== 'held' || d.workflow_id !== workflowId) return undefined;
+    return (await stack.client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+  }, { what: 'held in its own workflow' });
+  expect(stack.receiver.at('/held/')).toHaveLength(0);
+
+  const grant = await stack.call('POST', `/admin/v1/teams/${team.id}/credits`, { key: TEST_ADMIN_KEY, body: { amount: 5 } });
+  expect(grant.body).toEqual({ balance: 5, releasedDeliveries: 1 });
+  await waitFor(async () => (await succeeded([eventId])) === 1, { what: 'delivered after the grant' });
+  expect(stack.receiver.at('/held/')).toHaveLength(1);
+  expect(await stack.client.workflow.getHandle(workflowId).result()).toEqual({ status: 'succeeded' });
+  expect((await stack.call('GET', '/v1/credits', { key: team.apiKey })).body.balance).toBe(3);
 });
