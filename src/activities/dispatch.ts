@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { sql } from 'kysely';
+import { forEachConcurrently } from '../concurrency';
 import { planDispatchPage } from '../services/deliveryPlanning';
 import { deliveryWorkflowId } from '../temporal/names';
 import type { FollowUp } from '../workflows/types';
@@ -82,13 +83,4 @@ export function createDispatchActivities({ db, config }: ActivityDeps, attempter
     planDispatchPage: (input: Parameters<typeof planDispatchPage>[1]) => planDispatchPage(db, input),
     attemptFirstDeliveries,
   };
-}
-
-/** Runs fn over items with at most `limit` calls in flight. */
-async function forEachConcurrently<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await fn(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }

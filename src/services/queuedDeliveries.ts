@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
+import { forEachConcurrently } from '../concurrency';
 import type { Database } from '../db/schema';
 import { isDeliveryWorkflowId } from '../temporal/names';
 
@@ -27,11 +28,7 @@ export async function cancelQueuedDeliveries(db: Kysely<Database>, webhookId: st
  * finished, or one Temporal cannot reach now, is left to see its cancelled mark.
  */
 export async function cancelDeliveryWorkflows(temporal: Client, workflowIds: string[]): Promise<void> {
-  const queue = [...workflowIds];
-  const lane = async () => {
-    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-      await temporal.workflow.getHandle(id).cancel().catch(() => undefined);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(16, queue.length) }, lane));
+  await forEachConcurrently(workflowIds, 16, async (id) => {
+    await temporal.workflow.getHandle(id).cancel().catch(() => undefined);
+  });
 }
