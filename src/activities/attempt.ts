@@ -98,12 +98,9 @@ export function createAttempter({ db, config, temporal, send }: ActivityDeps) {
 
     if (ok) {
       await successes.record({
-        deliveryId,
         webhookId: d.webhook_id,
         teamId: d.team_id,
         charge: !d.test,
-        attemptNumber,
-        statusCode: result.kind === 'response' ? result.statusCode : null,
         attempt: attemptRow(deliveryId, d.series, attemptNumber, startedAt, result, true),
       });
       return { status: 'succeeded', resetsHealth: d.consecutive_failures > 0 };

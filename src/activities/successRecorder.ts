@@ -3,13 +3,11 @@ import type { Db } from '../db/database';
 import type { DeliveryAttemptsTable } from '../db/schema';
 
 export interface SuccessfulAttempt {
-  deliveryId: string;
   webhookId: string;
   teamId: string;
   /** False for test sends: they are free. */
   charge: boolean;
-  attemptNumber: number;
-  statusCode: number | null;
+  /** The attempt log row; the delivery's id, attempt number and status code come from it. */
   attempt: Insertable<DeliveryAttemptsTable>;
 }
 
@@ -25,14 +23,13 @@ const DEADLOCK_DETECTED = '40P01';
  * durable, so callers see the same guarantee as a statement of their own.
  */
 export function createSuccessRecorder(db: Db, deliveryCost: number) {
-  let waiting: Array<{ success: SuccessfulAttempt; resolve: () => void; reject: (err: unknown) => void }> = [];
+  const waiting: Array<{ success: SuccessfulAttempt; resolve: () => void; reject: (err: unknown) => void }> = [];
   let writing = false;
 
   async function flush(): Promise<void> {
     if (writing || waiting.length === 0) return;
     writing = true;
-    const group = waiting.slice(0, MAX_GROUP);
-    waiting = waiting.slice(MAX_GROUP);
+    const group = waiting.splice(0, MAX_GROUP);
     try {
       await writeWithDeadlockRetry(group.map((w) => w.success));
       group.forEach((w) => w.resolve());
@@ -77,8 +74,8 @@ async function write(db: Db, cost: number, successes: SuccessfulAttempt[]): Prom
   const rows = sql.join(
     successes.map((s) => {
       const a = s.attempt;
-      return sql`(${s.deliveryId}::text, ${s.webhookId}::text, ${s.teamId}::text, ${s.charge}::boolean, ${s.attemptNumber}::int,
-        ${s.statusCode}::int, ${a.series}::int, ${a.started_at}::timestamptz, ${a.duration_ms}::int, ${a.response_body ?? null}::text,
+      return sql`(${a.delivery_id}::text, ${s.webhookId}::text, ${s.teamId}::text, ${s.charge}::boolean, ${a.attempt_number}::int,
+        ${a.status_code ?? null}::int, ${a.series}::int, ${a.started_at}::timestamptz, ${a.duration_ms}::int, ${a.response_body ?? null}::text,
         ${a.response_truncated ?? false}::boolean, ${a.error_class ?? null}::text, ${a.error_message ?? null}::text)`;
     }),
   );
