@@ -23,13 +23,17 @@ export function createDispatchActivities({ db, config }: ActivityDeps, attempter
         return { status: 'held', recheckAfterMs: config.heldRecheckMs };
       case 'retrying':
         if (d.next_attempt_at) return { status: 'retrying', delayMs: Math.max(0, d.next_attempt_at.getTime() - Date.now()), error: '', attempts: d.series_attempts };
-        return d.last_status_code === 410 ? { status: 'gone' } : { status: 'exhausted', error: '', attempts: d.series_attempts };
+        return failedForGood(d); // no attempt left: it was not yet marked failed
       case 'failed':
         // Re-report the failure: health outcomes are de-duplicated by delivery and series.
-        return d.last_status_code === 410 ? { status: 'gone' } : { status: 'exhausted', error: '', attempts: d.series_attempts };
+        return failedForGood(d);
       default:
         return { status: 'cancelled' };
     }
+  }
+
+  function failedForGood(d: LoadedDelivery): AttemptResult {
+    return d.last_status_code === 410 ? { status: 'gone' } : { status: 'exhausted', error: '', attempts: d.series_attempts };
   }
 
   /**
