@@ -1,4 +1,5 @@
 // The shape of bench/results/*.json.
+import type { BaselineResult } from '../baseline';
 import type { ResourceSummary } from './procstat';
 import type { ReceiverStats } from './receiverProtocol';
 
@@ -61,13 +62,7 @@ export interface BenchResult {
     eventType: string;
     note: string;
   };
-  baseline: {
-    requests: number;
-    errors: number;
-    seconds: number;
-    requestsPerSecond: number;
-    latencyP50Ms: number;
-    latencyP99Ms: number;
+  baseline: BaselineResult & {
     concurrency: number;
     connections: number;
     cores: Record<string, number>;
