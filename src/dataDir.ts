@@ -1,0 +1,13 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Where `npm start` keeps state that must survive a restart (an embedded PostgreSQL's data, the
+ * Temporal dev server's SQLite file, the development secrets key): `HOOKFERRY_DATA_DIR`, else the
+ * XDG data directory (`$XDG_DATA_HOME/hookferry`, by default `~/.local/share/hookferry`).
+ */
+export function hookferryDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.HOOKFERRY_DATA_DIR) return path.resolve(env.HOOKFERRY_DATA_DIR);
+  const base = env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
+  return path.join(base, 'hookferry');
+}
