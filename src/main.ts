@@ -1,5 +1,5 @@
 // `npm start`: everything in one process for a laptop — migrations, a local Temporal dev
-// server (unless temporalAddressESS is set), the worker and the API with its dashboard.
+// server (unless TEMPORAL_ADDRESS is set), the worker and the API with its dashboard.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -11,12 +11,11 @@ import { createDb } from './db/database';
 import { DEV_ADMIN_KEY, DEV_ALLOWED_CIDRS } from './devDefaults';
 import { ensureDatabaseExists, migrateToLatest } from './db/migrate';
 import { logger } from './logger';
-import { createCatalog } from './services/catalog';
-import { createEventService } from './services/events';
+import { createReconciler } from './services/reconciler';
 import { ensureTemporalCli } from './temporal/cli';
 import { connectTemporal } from './temporal/client';
 import { startDevServer, type DevServer } from './temporal/devServer';
-import { startStrandedEventSweeper } from './worker/sweeper';
+import { startReconcilerLoop } from './worker/reconcilerLoop';
 import { createWorker } from './worker/worker';
 
 
@@ -46,7 +45,7 @@ async function main() {
   const { client, connection } = await connectTemporal(temporalAddress, config.temporalNamespace);
   const worker = await createWorker({ config, temporalAddress: temporalAddress, db, client, log: logger });
   const workerRun = worker.worker.run();
-  const stopSweeper = startStrandedEventSweeper(createEventService({ db, config, temporal: client, catalog: createCatalog(db, config.presets) }), logger);
+  const stopReconciler = startReconcilerLoop(createReconciler({ db, config, temporal: client, log: logger }), logger, config.reconcileIntervalMs);
   const api = await startApi({ config, db, temporal: client, log: logger });
 
   const adminNote = config.adminKey === DEV_ADMIN_KEY ? ` (development default; set HOOKFERRY_ADMIN_KEY to change it)` : '';
@@ -68,7 +67,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     logger.info('stopping');
-    stopSweeper();
+    stopReconciler();
     await api.close();
     worker.worker.shutdown();
     await workerRun.catch(() => undefined);

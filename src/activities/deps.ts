@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/database';
 import type { Mailer } from '../mail/mailer';
 import type { SendOptions } from '../http/sendWebhook';
+import type { Logger } from '../logger';
 
 /** What activities need from the outside world; built once per worker process. */
 export interface ActivityDeps {
@@ -11,4 +12,5 @@ export interface ActivityDeps {
   temporal: Client;
   mailer: Mailer;
   send: SendOptions;
+  log: Logger;
 }

@@ -24,7 +24,7 @@ export function buildApiDeps(opts: { config: Config; db: Db; temporal: Client; l
     log,
     webhooks: createWebhookService({ db, config, temporal, catalog, policy }),
     events: createEventService({ db, config, temporal, catalog }),
-    deliveries: createDeliveryService({ db, config, temporal }),
+    deliveries: createDeliveryService({ db, config, temporal, log }),
   };
 }
 

@@ -38,6 +38,10 @@ export const DEV_SERVER_DYNAMIC_CONFIG: Record<string, string | number | boolean
   // most 20 times a second per shard, and the dev server has one shard: every hand-off waited up
   // to 50 ms for the next load. 200 loads/s took p50 ingest → arrival from ~155 to ~57 ms.
   'history.transferProcessorMaxPollRPS': 200,
+  // A timer fires no earlier than this after it was set (default 1 s), however short: a retry
+  // 100 ms away, or a held delivery's re-check, would wait a whole second. New timer tasks are
+  // still clamped past what the timer queue has read, so a smaller shift loses none.
+  'history.timerProcessorMaxTimeShift': '10ms',
   // The per-host request limits (matching 1,200/s, frontend 2,400/s, history 3,000/s) are sized for
   // a cluster; one dev server carries every call, so they would throttle it first.
   'frontend.rps': 20_000,

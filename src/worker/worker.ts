@@ -34,6 +34,7 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     temporal: opts.client,
     mailer,
     send: { policy: parseAllowedCidrs(config.allowedCidrs), resolver: opts.resolver },
+    log: opts.log,
   });
   const worker = await Worker.create({
     connection,
