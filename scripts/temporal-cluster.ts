@@ -57,7 +57,12 @@ async function main() {
         console.error(`temporal-server exited (${signal ?? code})`);
         process.exit(code ?? 1);
       });
-      await registerNamespaceAndSearchAttributes(registration(server.address));
+      // A server whose registration failed is of no use to Hookferry: stop it rather than leave it running.
+      await registerNamespaceAndSearchAttributes(registration(server.address)).catch(async (err) => {
+        server.process.removeAllListeners('exit');
+        await server.stop();
+        throw err;
+      });
       say(`Ready ${((Date.now() - started) / 1000).toFixed(1)}s after start. Point Hookferry at it: TEMPORAL_ADDRESS=${server.address}`);
       say(`(namespace ${registration(server.address).namespace}, search attributes ${SEARCH_ATTRIBUTE_NAMES.join(', ')}). Ctrl-C stops it.`);
       return;

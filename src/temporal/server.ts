@@ -76,6 +76,10 @@ export function clusterSettings(env: NodeJS.ProcessEnv = process.env) {
   for (const m of template.matchAll(/env "(\w+)" \| default "([^"]*)"/g)) defaults.set(m[1]!, m[2]!);
   const setting = (name: string) => env[name] ?? defaults.get(name) ?? '';
   const offset = Number(setting('TEMPORAL_PORT_OFFSET'));
+  // The server stores its ports in a smallint column (cluster_membership.rpc_port) and dies on a larger one.
+  if (!Number.isInteger(offset) || offset < -6933 || 7243 + offset > 32_767) {
+    throw new Error(`TEMPORAL_PORT_OFFSET=${setting('TEMPORAL_PORT_OFFSET')}: every port of the server must stay below 32768 (offset at most 25524)`);
+  }
   return {
     db: {
       host: setting('TEMPORAL_DB_HOST'),
@@ -101,8 +105,11 @@ const SCHEMAS = { persistence: 'postgresql/v12/temporal', visibility: 'postgresq
  */
 export async function setupTemporalSchemas(sqlTool: string, settings: ClusterSettings, say: Say = sayOnStderr): Promise<void> {
   const { db } = settings;
-  const common = ['--plugin', 'postgres12', '--ep', db.host, '--port', String(db.port), '--user', db.user, '--password', db.password];
-  const admin = new PgClient({ host: db.host, port: db.port, user: db.user, password: db.password, database: 'postgres' });
+  const common = ['--plugin', 'postgres12', '--ep', db.host, '--port', String(db.port), '--user', db.user];
+  // The password goes in the tool's environment, not on its command line where `ps` shows it.
+  const toolEnv = { ...process.env, SQL_PASSWORD: db.password };
+  const connect = (database: string) => new PgClient({ host: db.host, port: db.port, user: db.user, password: db.password, database });
+  const admin = connect('postgres');
   await admin.connect();
   try {
     for (const kind of ['persistence', 'visibility'] as const) {
@@ -110,14 +117,15 @@ export async function setupTemporalSchemas(sqlTool: string, settings: ClusterSet
       const exists = await admin.query('select 1 from pg_database where datname = $1', [name]);
       if (exists.rowCount === 0) {
         say(`Creating database ${name}`);
-        runSqlTool(sqlTool, [...common, '--db', name, 'create-database']);
+        runSqlTool(sqlTool, [...common, '--db', name, 'create-database'], toolEnv);
       }
-      runSqlTool(sqlTool, [...common, '--db', name, 'setup-schema', '-v', '0.0']);
-      runSqlTool(sqlTool, [...common, '--db', name, 'update-schema', '--schema-name', SCHEMAS[kind]]);
-      const version = await new PgClient({ host: db.host, port: db.port, user: db.user, password: db.password, database: name });
-      await version.connect();
-      const row = await version.query<{ curr_version: string }>('select curr_version from schema_version where version_partition = 0 and db_name = $1', [name]);
-      await version.end();
+      runSqlTool(sqlTool, [...common, '--db', name, 'setup-schema', '-v', '0.0'], toolEnv);
+      runSqlTool(sqlTool, [...common, '--db', name, 'update-schema', '--schema-name', SCHEMAS[kind]], toolEnv);
+      const schemaDb = connect(name);
+      await schemaDb.connect();
+      const row = await schemaDb
+        .query<{ curr_version: string }>('select curr_version from schema_version where version_partition = 0 and db_name = $1', [name])
+        .finally(() => schemaDb.end());
       say(`Database ${name}: schema ${SCHEMAS[kind]} at version ${row.rows[0]?.curr_version ?? '?'}`);
     }
   } finally {
@@ -125,11 +133,10 @@ export async function setupTemporalSchemas(sqlTool: string, settings: ClusterSet
   }
 }
 
-function runSqlTool(sqlTool: string, args: string[]): void {
-  const result = spawnSync(sqlTool, ['--quiet', ...args], { encoding: 'utf8' });
+function runSqlTool(sqlTool: string, args: string[], env: NodeJS.ProcessEnv): void {
+  const result = spawnSync(sqlTool, ['--quiet', ...args], { encoding: 'utf8', env });
   if (result.status !== 0) {
-    const shown = args.map((a, i) => (args[i - 1] === '--password' ? '***' : a)).join(' ');
-    throw new Error(`temporal-sql-tool ${shown} failed (exit ${result.status}):\n${result.stderr}${result.stdout}`);
+    throw new Error(`temporal-sql-tool ${args.join(' ')} failed (exit ${result.status}):\n${result.stderr}${result.stdout}`);
   }
 }
 
@@ -150,8 +157,9 @@ export async function startTemporalServer(opts: {
   timeoutMs?: number;
 }): Promise<RunningTemporalServer> {
   const env = {
-    ...process.env,
+    // The repository's file wherever the server is started from (the template's default is relative).
     TEMPORAL_DYNAMIC_CONFIG_FILE: path.join(TEMPORAL_CONFIG_DIR, 'dynamicconfig.yaml'),
+    ...process.env,
     ...opts.env,
   };
   const settings = clusterSettings(env);

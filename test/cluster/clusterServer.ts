@@ -11,7 +11,8 @@ const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@12
 export async function freePortOffset(): Promise<number> {
   const basePorts = [6933, 6934, 6935, 6939, 7233, 7234, 7235, 7239, 7243];
   for (let tries = 0; tries < 50; tries++) {
-    const offset = 10_000 + 100 * Math.floor(Math.random() * 500);
+    // 1,000..25,000: every port stays below 32768, as the server needs (see deploy/temporal/config.yaml).
+    const offset = 1_000 + 100 * Math.floor(Math.random() * 241);
     const free = await Promise.all(basePorts.map((p) => canListen(p + offset)));
     if (free.every(Boolean)) return offset;
   }
@@ -70,38 +71,53 @@ export async function startClusterServer(opts: { name: string; logFile: string; 
   script.stderr!.on('data', (c: Buffer) => log.write(c));
   script.once('exit', () => log.end());
 
+  const serverPid = () => Number(/Temporal server \(pid (\d+)\)/.exec(stdout)?.[1]) || undefined;
+  /** SIGTERM to the script, which stops its server; resolves with how long that took. */
+  const stopScript = () =>
+    new Promise<number>((resolve) => {
+      const at = Date.now();
+      if (script.exitCode !== null || script.signalCode !== null) return resolve(0);
+      const timer = setTimeout(() => {
+        // A script that does not stop in time is killed, and so is its server, which would outlive it.
+        script.kill('SIGKILL');
+        const pid = serverPid();
+        try {
+          if (pid) process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }, 60_000);
+      script.once('exit', () => {
+        clearTimeout(timer);
+        resolve(Date.now() - at);
+      });
+      script.kill('SIGTERM');
+    });
+
   const deadline = Date.now() + (opts.timeoutMs ?? 600_000);
-  while (!/^Ready /m.test(stdout)) {
-    if (script.exitCode !== null) throw new Error(`temporal:cluster start exited (${script.exitCode}):\n${stdout}\n(see ${opts.logFile})`);
-    if (Date.now() > deadline) {
-      script.kill('SIGKILL');
-      throw new Error(`temporal:cluster start was not ready in time:\n${stdout}`);
+  try {
+    while (!/^Ready /m.test(stdout)) {
+      if (script.exitCode !== null) throw new Error(`temporal:cluster start exited (${script.exitCode}):\n${stdout}\n(see ${opts.logFile})`);
+      if (Date.now() > deadline) throw new Error(`temporal:cluster start was not ready in time:\n${stdout}\n(see ${opts.logFile})`);
+      await new Promise((r) => setTimeout(r, 100));
     }
-    await new Promise((r) => setTimeout(r, 100));
+  } catch (err) {
+    await stopScript();
+    await dropDatabases(databases).catch(() => undefined);
+    throw err;
   }
   const readyMs = Date.now() - started;
-  const serverPid = Number(/Temporal server \(pid (\d+)\)/.exec(stdout)?.[1]);
   const address = /TEMPORAL_ADDRESS=(\S+)/.exec(stdout)![1]!;
   return {
     address,
-    serverPid,
+    serverPid: serverPid()!,
     readyMs,
     memory: () => {
-      const status = readFileSync(`/proc/${serverPid}/status`, 'utf8');
+      const status = readFileSync(`/proc/${serverPid()}/status`, 'utf8');
       const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
       return { rssMb: Math.round(kb('VmRSS') / 1024), peakRssMb: Math.round(kb('VmHWM') / 1024) };
     },
-    stop: () =>
-      new Promise<number>((resolve) => {
-        const at = Date.now();
-        if (script.exitCode !== null || script.signalCode !== null) return resolve(0);
-        const timer = setTimeout(() => script.kill('SIGKILL'), 60_000);
-        script.once('exit', () => {
-          clearTimeout(timer);
-          resolve(Date.now() - at);
-        });
-        script.kill('SIGTERM');
-      }),
+    stop: stopScript,
     dropDatabases: () => dropDatabases(databases),
   };
 }

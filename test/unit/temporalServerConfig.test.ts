@@ -19,6 +19,11 @@ test('the environment overrides them, and the port offset moves every port', () 
   expect(Math.min(...s.ports)).toBe(7933);
 });
 
+test('an offset that would put a port above 32767 is refused before the server dies on it', () => {
+  expect(() => clusterSettings({ TEMPORAL_PORT_OFFSET: '30000' })).toThrow(/below 32768/);
+  expect(clusterSettings({ TEMPORAL_PORT_OFFSET: '25524' }).ports).toContain(32_767);
+});
+
 test('every setting the template reads from the environment is listed in its header', () => {
   const used = new Set([...template.matchAll(/env "(\w+)"/g)].map((m) => m[1]!));
   const header = template.slice(0, template.indexOf('\nlog:'));
