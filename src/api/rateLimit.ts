@@ -1,22 +1,30 @@
-/** A token bucket per key: `perMinute` requests a minute, bursts up to the same. 0 disables it. */
-export class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+import { sql } from 'kysely';
+import type { Db } from '../db/database';
 
-  constructor(private readonly perMinute: number, private readonly now: () => number = Date.now) {}
+/**
+ * A token bucket per key, kept in PostgreSQL (`rate_limit_buckets`, migration 0004) so that every
+ * API instance shares it: `perMinute` requests a minute, bursts up to the same. 0 disables it.
+ * One call of `rate_limit_take` per request: a single atomic upsert (see the migration).
+ */
+export class RateLimiter {
+  /**
+   * @param now only for tests: the time to use instead of the database's clock.
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly perMinute: number,
+    private readonly now?: () => number,
+  ) {}
 
   /** 0 when the request may go ahead, else the milliseconds until a token is available. */
-  take(key: string): number {
+  async take(key: string): Promise<number> {
     if (this.perMinute <= 0) return 0;
-    const now = this.now();
-    const ratePerMs = this.perMinute / 60_000;
-    const bucket = this.buckets.get(key) ?? { tokens: this.perMinute, at: now };
-    bucket.tokens = Math.min(this.perMinute, bucket.tokens + (now - bucket.at) * ratePerMs);
-    bucket.at = now;
-    this.buckets.set(key, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return 0;
-    }
-    return Math.ceil((1 - bucket.tokens) / ratePerMs);
+    const at = this.now ? new Date(this.now()).toISOString() : null;
+    const { rows } = await sql<{ granted: boolean; tokens: number }>`
+      select granted, tokens from rate_limit_take(${key}, ${this.perMinute}, ${this.perMinute / 60}, ${at}::timestamptz)
+    `.execute(this.db);
+    const bucket = rows[0]!;
+    if (bucket.granted) return 0;
+    return Math.ceil(((1 - bucket.tokens) * 60_000) / this.perMinute);
   }
 }
