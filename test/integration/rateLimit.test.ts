@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import pino from 'pino';
 import { RateLimiter } from '../../src/api/rateLimit';
 import { startApi } from '../../src/api/server';
@@ -32,6 +33,27 @@ describe('the token bucket', () => {
     const second = new RateLimiter(db, 10, () => now);
     const waits = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? first : second).take('shared')));
     expect(waits.filter((w) => w === 0)).toHaveLength(10);
+  });
+
+  test('under a large quota tokens are leased a few at a time: one query serves several requests, and the bucket is debited no more than was leased', async () => {
+    const now = Date.parse('2030-01-03T00:00:00Z');
+    const first = new RateLimiter(db, 6_000, () => now); // leases of 10 tokens (a tenth of a second)
+    const second = new RateLimiter(db, 6_000, () => now);
+    for (let i = 0; i < 100; i++) expect(await first.take('leased')).toBe(0);
+    const bucket = async () => Number((await sql<{ tokens: number }>`select tokens from rate_limit_buckets where key = 'leased'`.execute(db)).rows[0]!.tokens);
+    expect(await bucket()).toBe(6_000 - 100);
+    for (let i = 0; i < 5; i++) expect(await second.take('leased')).toBe(0);
+    // The second instance leased 10 for its 5: the quota is ahead by at most one lease per instance.
+    expect(await bucket()).toBe(6_000 - 110);
+  });
+
+  test('a batch takes a token per event: as many as there are, and how long until the next', async () => {
+    const now = Date.parse('2030-01-04T00:00:00Z');
+    const limiter = new RateLimiter(db, 10, () => now);
+    expect(await limiter.takeUpTo('batch', 4)).toEqual({ granted: 4, waitMs: 0 });
+    const partial = await limiter.takeUpTo('batch', 10);
+    expect(partial.granted).toBe(6);
+    expect(partial.waitMs).toBe(6_000); // one token every 6 s
   });
 
   test('0 disables the limit', async () => {
