@@ -81,6 +81,8 @@ const EnvSchema = z.object({
   HOOKFERRY_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
   HOOKFERRY_RECONCILE_MARGIN_MS: intFrom(60_000),
   LOG_LEVEL: z.string().default('info'),
+  // Read by src/logger.ts before the config exists; listed here so a typo fails loudly.
+  LOG_FORMAT: z.enum(['json', 'pretty', '']).optional(),
 });
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
