@@ -8,7 +8,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { DASHBOARD_DIR } from './api/app';
 import { startApi } from './api/server';
 import { loadConfig } from './config';
-import { hookferryDataDir } from './dataDir';
+import { hookferryDataDir, isDefaultDataDir } from './dataDir';
 import { createDb } from './db/database';
 import { DEV_ADMIN_KEY, DEV_ALLOWED_CIDRS } from './devDefaults';
 import { chooseDevDatabase } from './devStack/database';
@@ -46,7 +46,7 @@ async function main() {
   process.on('SIGTERM', () => void stop(0));
 
   try {
-    const database = await chooseDevDatabase({ env: process.env, dataDir, dataDirIsDefault: !process.env.HOOKFERRY_DATA_DIR && !process.env.XDG_DATA_HOME, log: say });
+    const database = await chooseDevDatabase({ env: process.env, dataDir, dataDirIsDefault: isDefaultDataDir(), log: say });
     stops.push(database.stop);
     process.env.DATABASE_URL = database.url;
     const config = loadConfig();
@@ -77,10 +77,10 @@ async function main() {
     stops.push(() => api.close());
 
     printBanner([
-      ['API + dashboard', `${api.url}${config.host && config.host === DEV_HOST ? ` (listening on ${DEV_HOST} only; set HOST to change it)` : ''}`],
+      ['API + dashboard', `${api.url}${config.host === DEV_HOST ? ` (listening on ${DEV_HOST} only; set HOST to change it)` : ''}`],
       ['API docs', `${api.url}/docs`],
       ['Temporal Web UI', temporal.uiUrl],
-      ['Admin key', `${config.adminKey}${config.adminKey === DEV_ADMIN_KEY ? ' (development default; set HOOKFERRY_ADMIN_KEY to change it)' : ''}`],
+      ['Admin key', adminKeyNote(config.adminKey)],
       ['Database', database.description],
       ['Temporal', temporal.description],
     ]);
@@ -88,6 +88,11 @@ async function main() {
     reportStartFailure(err);
     await stop(1);
   }
+}
+
+function adminKeyNote(adminKey: string | undefined): string {
+  if (!adminKey) return 'none: admin routes are disabled (HOOKFERRY_ADMIN_KEY is empty)';
+  return adminKey === DEV_ADMIN_KEY ? `${adminKey} (development default; set HOOKFERRY_ADMIN_KEY to change it)` : adminKey;
 }
 
 function printBanner(rows: [label: string, value: string][]): void {
