@@ -116,7 +116,7 @@ function serverOsUser(log: (line: string) => void): OsUser | undefined {
 }
 
 /** Whether `user` can enter `dir` (every directory above it must let it through, e.g. /root usually does not). */
-export function canEnter(dir: string, user: OsUser): boolean {
+function canEnter(dir: string, user: OsUser): boolean {
   return spawnSync('sh', ['-c', 'cd "$1"', 'sh', dir], { uid: user.uid, gid: user.gid, stdio: 'ignore' }).status === 0;
 }
 
@@ -147,6 +147,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
     opts.log(`Creating the embedded PostgreSQL cluster in ${clusterDir} (first start only).`);
     initCluster({ binaries, user, dir, clusterDir, passwordFile, logFile });
+  }
+  if (!existsSync(passwordFile)) {
+    throw new StartupProblem(`The embedded PostgreSQL's password file ${passwordFile} is missing, so Hookferry cannot sign in to ${clusterDir}. Restore it, or move the cluster away to start with a new one.`);
   }
   const password = readFileSync(passwordFile, 'utf8').trim();
   refuseIfAlreadyRunning(clusterDir);
