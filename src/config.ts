@@ -5,6 +5,8 @@ import type { DeliveryWorkflows } from './workflows/types';
 /** Every knob Hookferry reads from the environment, parsed once. */
 export interface Config {
   port: number;
+  /** HOST: the address the API listens on; undefined = every interface (npm start sets 127.0.0.1). */
+  host: string | undefined;
   databaseUrl: string;
   temporalAddress: string | undefined; // undefined: start a local dev server (npm start only)
   temporalNamespace: string;
@@ -51,6 +53,7 @@ const intFrom = (fallback: number) => z.coerce.number().int().nonnegative().defa
 
 const EnvSchema = z.object({
   PORT: intFrom(3000),
+  HOST: z.string().optional(),
   DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/hookferry'),
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -81,6 +84,8 @@ const EnvSchema = z.object({
   HOOKFERRY_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
   HOOKFERRY_RECONCILE_MARGIN_MS: intFrom(60_000),
   LOG_LEVEL: z.string().default('info'),
+  // Read by src/logger.ts before the config exists; listed here so a typo fails loudly.
+  LOG_FORMAT: z.enum(['json', 'pretty', '']).optional(),
 });
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -88,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const blankToUndefined = (s: string | undefined) => (s && s.trim() !== '' ? s.trim() : undefined);
   return {
     port: e.PORT,
+    host: blankToUndefined(e.HOST),
     databaseUrl: e.DATABASE_URL,
     temporalAddress: blankToUndefined(e.TEMPORAL_ADDRESS),
     temporalNamespace: e.TEMPORAL_NAMESPACE,

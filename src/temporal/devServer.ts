@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { StartupProblem } from '../startupProblem';
 import { SEARCH_ATTRIBUTE_NAMES } from './names';
 
 export interface DevServer {
@@ -73,7 +74,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   }
 
-  if (await portAnswers(port)) throw new Error(`port ${port} is already in use; set TEMPORAL_ADDRESS to use a server that runs there`);
+  if (await portAnswers(port)) throw new StartupProblem(`port ${port} is already in use; set TEMPORAL_ADDRESS to use a server that runs there`);
   const child = spawn(opts.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...DEV_SERVER_GO_ENV, ...process.env } });
   let output = '';
   const collect = (chunk: Buffer) => {
