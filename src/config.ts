@@ -23,6 +23,8 @@ export interface Config {
   retryDelayScale: number;
   maxRetryAfterMs: number;
   maxPayloadBytes: number;
+  /** The largest body POST /v1/events/batch accepts (each of its events is still held to maxPayloadBytes). */
+  maxBatchBytes: number;
   maxResponseBytes: number;
   deliveryCost: number;
   sha256SignatureHeader: string | undefined;
@@ -30,6 +32,8 @@ export interface Config {
   secretRotationGraceMs: number;
   heldRecheckMs: number;
   rateLimitPerMinute: number;
+  /** A valid API key is trusted this long without a database lookup; a revoked key may work this long on other instances. */
+  apiKeyCacheMs: number;
   /** Ingested events wait up to this long to be dispatched together in one workflow. */
   dispatchWindowMs: number;
   dispatchMaxEvents: number;
@@ -70,6 +74,7 @@ const EnvSchema = z.object({
   HOOKFERRY_RETRY_DELAY_SCALE: z.coerce.number().positive().default(1),
   HOOKFERRY_MAX_RETRY_AFTER_MS: intFrom(3_600_000),
   HOOKFERRY_MAX_PAYLOAD_BYTES: intFrom(256 * 1024),
+  HOOKFERRY_MAX_BATCH_BYTES: intFrom(5 * 1024 * 1024),
   HOOKFERRY_MAX_RESPONSE_BYTES: intFrom(64 * 1024),
   HOOKFERRY_DELIVERY_COST: intFrom(2),
   HOOKFERRY_SHA256_SIGNATURE_HEADER: z.string().default('X-Webhook-Signature'),
@@ -77,6 +82,7 @@ const EnvSchema = z.object({
   HOOKFERRY_SECRET_ROTATION_GRACE_MS: intFrom(24 * 3_600_000),
   HOOKFERRY_HELD_RECHECK_MS: intFrom(60_000),
   HOOKFERRY_RATE_LIMIT_PER_MINUTE: intFrom(6000),
+  HOOKFERRY_API_KEY_CACHE_MS: intFrom(5_000),
   HOOKFERRY_DISPATCH_WINDOW_MS: intFrom(100),
   HOOKFERRY_DISPATCH_MAX_EVENTS: z.coerce.number().int().min(1).max(1000).default(200),
   HOOKFERRY_DELIVERY_WORKFLOWS: z.enum(['as-needed', 'every']).default('as-needed'),
@@ -110,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retryDelayScale: e.HOOKFERRY_RETRY_DELAY_SCALE,
     maxRetryAfterMs: e.HOOKFERRY_MAX_RETRY_AFTER_MS,
     maxPayloadBytes: e.HOOKFERRY_MAX_PAYLOAD_BYTES,
+    maxBatchBytes: e.HOOKFERRY_MAX_BATCH_BYTES,
     maxResponseBytes: e.HOOKFERRY_MAX_RESPONSE_BYTES,
     deliveryCost: e.HOOKFERRY_DELIVERY_COST,
     sha256SignatureHeader: blankToUndefined(e.HOOKFERRY_SHA256_SIGNATURE_HEADER),
@@ -117,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretRotationGraceMs: e.HOOKFERRY_SECRET_ROTATION_GRACE_MS,
     heldRecheckMs: e.HOOKFERRY_HELD_RECHECK_MS,
     rateLimitPerMinute: e.HOOKFERRY_RATE_LIMIT_PER_MINUTE,
+    apiKeyCacheMs: e.HOOKFERRY_API_KEY_CACHE_MS,
     dispatchWindowMs: e.HOOKFERRY_DISPATCH_WINDOW_MS,
     dispatchMaxEvents: e.HOOKFERRY_DISPATCH_MAX_EVENTS,
     deliveryWorkflows: e.HOOKFERRY_DELIVERY_WORKFLOWS,
