@@ -46,6 +46,12 @@ export interface Config {
   deliveryWorkflows: DeliveryWorkflows;
   /** HTTP attempts in flight at once within one dispatch's first-attempt activity. */
   firstAttemptConcurrency: number;
+  /** Attempts in flight per endpoint in one worker: each endpoint's bounded share of it. */
+  endpointConcurrency: number;
+  /** Attempts in flight per slow endpoint in one worker; its other deliveries wait in their own workflows. */
+  slowEndpointConcurrency: number;
+  /** An endpoint that times out, or keeps an attempt waiting for its slot longer than this, is slow. */
+  slowEndpointMs: number;
   /** How often each worker's reconciler looks for work whose workflow is missing or closed. */
   reconcileIntervalMs: number;
   /** Work is looked at by the reconciler once it is overdue by this much. */
@@ -87,6 +93,9 @@ const EnvSchema = z.object({
   HOOKFERRY_DISPATCH_MAX_EVENTS: z.coerce.number().int().min(1).max(1000).default(200),
   HOOKFERRY_DELIVERY_WORKFLOWS: z.enum(['as-needed', 'every']).default('as-needed'),
   HOOKFERRY_FIRST_ATTEMPT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(100),
+  HOOKFERRY_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  HOOKFERRY_SLOW_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
+  HOOKFERRY_SLOW_ENDPOINT_MS: z.coerce.number().int().min(1).default(2_000),
   HOOKFERRY_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
   HOOKFERRY_RECONCILE_MARGIN_MS: intFrom(60_000),
   LOG_LEVEL: z.string().default('info'),
@@ -129,6 +138,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dispatchMaxEvents: e.HOOKFERRY_DISPATCH_MAX_EVENTS,
     deliveryWorkflows: e.HOOKFERRY_DELIVERY_WORKFLOWS,
     firstAttemptConcurrency: e.HOOKFERRY_FIRST_ATTEMPT_CONCURRENCY,
+    endpointConcurrency: e.HOOKFERRY_ENDPOINT_CONCURRENCY,
+    slowEndpointConcurrency: e.HOOKFERRY_SLOW_ENDPOINT_CONCURRENCY,
+    slowEndpointMs: e.HOOKFERRY_SLOW_ENDPOINT_MS,
     reconcileIntervalMs: e.HOOKFERRY_RECONCILE_INTERVAL_MS,
     reconcileMarginMs: e.HOOKFERRY_RECONCILE_MARGIN_MS,
     logLevel: e.LOG_LEVEL,

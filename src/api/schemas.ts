@@ -29,6 +29,15 @@ export const RetrySchedule = z
   })
   .openapi('RetrySchedule', { description: '"exponential" (1s, 2s, 4s), "extended" (1m, 5m, 30m, 2h) or { delays: ["100ms", "30s", "5m"] }' });
 
+/** Requests per second to the webhook's URL at most; null (or absent) for no limit. */
+export const EndpointRateLimit = z
+  .number()
+  .int()
+  .min(1)
+  .max(10_000)
+  .nullable()
+  .openapi({ description: 'At most this many requests a second to the URL (up to a second\'s worth at once); deliveries above it wait their turn, and never count as failures. null: no limit' });
+
 const Name = z
   .string()
   .trim()
@@ -44,6 +53,7 @@ export const CreateWebhookBody = z
     events: z.array(Subscription).min(1).max(100),
     secret: z.string().max(256).optional(),
     retrySchedule: RetrySchedule.optional(),
+    rateLimit: EndpointRateLimit.optional(),
     enabled: z.boolean().optional(),
   })
   .strict()
@@ -56,6 +66,7 @@ export const UpdateWebhookBody = z
     events: z.array(Subscription).min(1).max(100).optional(),
     secret: z.string().max(256).optional(),
     retrySchedule: RetrySchedule.optional(),
+    rateLimit: EndpointRateLimit.optional(),
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, { message: 'nothing to update' })
@@ -70,6 +81,7 @@ export const Webhook = z
     url: z.string(),
     events: z.array(z.string()),
     retrySchedule: RetrySchedule,
+    rateLimit: EndpointRateLimit,
     enabled: z.boolean(),
     disabledReason: z.enum(['manual', 'consecutive_failures', 'endpoint_gone']).nullable(),
     disabledAt: z.string().nullable(),
