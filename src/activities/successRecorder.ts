@@ -1,7 +1,7 @@
 import { sql, type Insertable } from 'kysely';
 import type { Db } from '../db/database';
 import type { DeliveryAttemptsTable } from '../db/schema';
-import { isTransientDatabaseError } from '../db/errors';
+import { createGroupCommit } from '../db/groupCommit';
 
 export interface SuccessfulAttempt {
   webhookId: string;
@@ -22,75 +22,28 @@ const MAX_GROUP = 200;
 const DEADLOCK_DETECTED = '40P01';
 
 /**
- * Records successful attempts with group commit: while one statement is in flight, the
- * successes that arrive meanwhile wait and go together in the next. Under load a worker's
- * concurrent attempts share one statement, one commit and one update of each team's balance
- * (a hot row); alone, a success is written at once. `record` resolves once its success is
- * durable, so callers see the same guarantee as a statement of their own.
+ * Records successful attempts with group commit (src/db/groupCommit.ts): under load a worker's
+ * concurrent attempts share one statement, one commit and one update of each team's balance (a
+ * hot row). `record` resolves once its success is durable.
  */
 export function createSuccessRecorder(db: Db, deliveryCost: number) {
-  const waiting: Array<{ success: SuccessfulAttempt; resolve: (r: RecordedSuccess) => void; reject: (err: unknown) => void }> = [];
-  let writing = false;
-
-  async function flush(): Promise<void> {
-    if (writing || waiting.length === 0) return;
-    writing = true;
-    const group = waiting.splice(0, MAX_GROUP);
-    try {
-      const results = await writeGroup(group.map((w) => w.success));
-      group.forEach((w, i) => {
-        const r = results[i]!;
-        if (r.status === 'fulfilled') w.resolve({ groupSize: group.length });
-        else w.reject(r.reason);
-      });
-    } catch (err) {
-      group.forEach((w) => w.reject(err));
-    } finally {
-      writing = false;
-      void flush();
-    }
-  }
-
-  /**
-   * Writes a group in one statement. If that fails for a reason retrying cannot fix (a row the
-   * database refuses), each success is written on its own, so one bad row fails only itself.
-   * A transient error (database down) fails the whole group: every caller retries.
-   */
-  async function writeGroup(successes: SuccessfulAttempt[]): Promise<PromiseSettledResult<void>[]> {
-    try {
-      await writeWithDeadlockRetry(successes);
-      return successes.map(() => ({ status: 'fulfilled', value: undefined }));
-    } catch (err) {
-      if (successes.length === 1 || isTransientDatabaseError(err)) throw err;
-      const results: PromiseSettledResult<void>[] = [];
-      for (const s of successes) {
-        results.push(await writeWithDeadlockRetry([s]).then(
-          (value) => ({ status: 'fulfilled', value }) as const,
-          (reason: unknown) => ({ status: 'rejected', reason }) as const,
-        ));
-      }
-      return results;
-    }
-  }
-
-  async function writeWithDeadlockRetry(successes: SuccessfulAttempt[]): Promise<void> {
+  const group = createGroupCommit(async (successes: SuccessfulAttempt[]) => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await write(db, deliveryCost, successes);
+        await write(db, deliveryCost, successes);
+        return successes.map(() => undefined);
       } catch (err) {
         // Two worker processes' groups can lock the same teams' rows in different orders.
         if ((err as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= 3) throw err;
       }
     }
-  }
+  }, MAX_GROUP);
 
   return {
     /** Resolves once the success is durable (with the size of the group it was written in). */
-    record(success: SuccessfulAttempt): Promise<RecordedSuccess> {
-      return new Promise((resolve, reject) => {
-        waiting.push({ success, resolve, reject });
-        void flush();
-      });
+    async record(success: SuccessfulAttempt): Promise<RecordedSuccess> {
+      const { groupSize } = await group.add(success);
+      return { groupSize };
     },
   };
 }

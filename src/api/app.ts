@@ -16,12 +16,13 @@ export const DASHBOARD_DIR = path.resolve(__dirname, '../../web/dist');
 
 export function buildRouteTable(): RouteTable {
   const table = new RouteTable();
+  // Events first: ingestion is the hot path, and routes are matched in order.
+  registerEventRoutes(table);
   registerAdminRoutes(table);
   registerAccountRoutes(table);
   // Test routes come before /v1/webhooks/:id so "test" is never read as an id.
   registerTestRoutes(table);
   registerWebhookRoutes(table);
-  registerEventRoutes(table);
   return table;
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_BATCH_EVENTS, presentEvent, type BatchItemResult } from '../../services/events';
+import { MAX_BATCH_EVENTS, presentEvent, presentEventJson, type BatchItemResult } from '../../services/events';
 import { ApiError, notFound, zodDetails } from '../errors';
 import { ErrorSchema, type RouteTable } from '../route';
 import { Delivery, DeliveryWithAttempts, EventView, IdParams, IngestBatchBody, IngestBatchDocument, IngestBatchItem, IngestBatchResult, IngestEventBody, ListDeliveriesQuery, ListTeamDeliveriesQuery, RecoverBody } from '../schemas';
@@ -67,7 +67,7 @@ export function registerEventRoutes(t: RouteTable): void {
     handler: async ({ deps, team, body, req }) => {
       const key = idempotencyKey(req.get('idempotency-key')) ?? body.id;
       const { event, replayed } = await deps.events.ingest(team.id, { event: body.event, data: body.data, idempotencyKey: key });
-      return { status: 202, body: presentEvent(event), headers: replayed ? { 'idempotent-replayed': 'true' } : undefined };
+      return { status: 202, json: presentEventJson(event), headers: replayed ? { 'idempotent-replayed': 'true' } : undefined };
     },
   });
   t.add({
