@@ -4,7 +4,9 @@ import { assertSafeToListen, isLoopbackHost } from '../../src/devStack/listen';
 import { temporalStateFile } from '../../src/devStack/temporal';
 import { wantsPrettyLogs } from '../../src/logger';
 import { StartupProblem } from '../../src/startupProblem';
-import { estimateText, formatDuration, progressText } from '../../src/temporal/cli';
+import { CLI_COLD_BUILD } from '../../src/temporal/cli';
+import { estimateText, formatDuration, progressText, type MeasuredBuild } from '../../src/temporal/goInstall';
+import { SERVER_COLD_BUILD } from '../../src/temporal/server';
 
 describe('where npm start listens', () => {
   test.each(['127.0.0.1', '127.8.9.10', 'localhost', 'LOCALHOST', '::1', '[::1]', '::ffff:127.0.0.1'])('%s is loopback', (host) => {
@@ -58,18 +60,43 @@ describe('log format', () => {
   });
 });
 
-describe('Temporal CLI build progress', () => {
+describe('Temporal build progress', () => {
   test('counts against the total and extrapolates once a twentieth is done', () => {
     expect(progressText(10, 1297, 5_000)).toBe('10/1297 packages compiled, 5s');
     expect(progressText(400, 1200, 60_000)).toBe('400/1200 packages compiled, 1m00s, about 2m00s left');
-    expect(progressText(1200, 1200, 300_000)).toBe('1200/1200 packages compiled in 5m00s; linking the binary …');
+    expect(progressText(1200, 1200, 300_000)).toBe('1200/1200 packages compiled in 5m00s; linking …');
   });
 
-  test('the estimate states the measured build and a floor for this many cores', () => {
-    const text = estimateText(1297, 2);
-    expect(text).toMatch(/^A cold build took 9m00s on a 2-core machine/);
-    expect(text).toContain("at least 3m35s on this machine's 2 cores");
-    expect(estimateText(1297, 8)).toContain('at least 54s');
+  test('more packages reported than listed, or none to compile: linking', () => {
+    expect(progressText(1300, 1297, 90_000)).toBe('1297/1297 packages compiled in 1m30s; linking …');
+    expect(progressText(0, 0, 4_000)).toBe('0/0 packages compiled in 4s; linking …');
+  });
+
+  // Round figures, so the expected texts can be worked out by hand.
+  const measured: MeasuredBuild = { packages: 1000, cpuSeconds: 440, linkCpuSeconds: 40, wallSeconds: 540, cores: 2 };
+
+  test('every package: the measured CPU time, and that spread over this many cores as a floor', () => {
+    expect(estimateText(1000, measured, 2)).toBe(
+      "A cold build took 9m00s on a 2-core machine shared with other work; this one needs about 7m20s of CPU time: at least 3m40s on this machine's 2 cores, more if they are busy.",
+    );
+    expect(estimateText(1000, measured, 8)).toContain("at least 55s on this machine's 8 cores");
+    expect(estimateText(1000, measured, 1)).toContain("at least 7m20s on this machine's 1 core,");
+  });
+
+  test('fewer packages: compiling shrinks in proportion, linking does not', () => {
+    expect(estimateText(500, measured, 2)).toContain('needs about 4m00s of CPU time: at least 2m00s'); // 40 + 400/2
+    expect(estimateText(0, measured, 2)).toContain('needs about 40s of CPU time: at least 20s');
+    expect(estimateText(2000, measured, 2)).toContain('needs about 14m00s'); // 40 + 800
+  });
+
+  test('the measured builds of the CLI and of the server are whole and consistent', () => {
+    for (const build of [CLI_COLD_BUILD, SERVER_COLD_BUILD]) {
+      expect(build.packages).toBeGreaterThan(1000);
+      expect(build.linkCpuSeconds).toBeGreaterThan(0);
+      expect(build.linkCpuSeconds).toBeLessThan(build.cpuSeconds);
+      expect(build.wallSeconds * build.cores).toBeGreaterThanOrEqual(build.cpuSeconds);
+    }
+    expect(estimateText(CLI_COLD_BUILD.packages, CLI_COLD_BUILD, 2)).toMatch(/^A cold build took 9m00s on a 2-core machine.*at least 3m35s on this machine's 2 cores/);
   });
 
   test('durations', () => {
