@@ -59,7 +59,7 @@ test('an event is delivered through the real Temporal server on PostgreSQL', asy
     HOOKFERRY_ADMIN_KEY: ADMIN_KEY,
     HOOKFERRY_ALLOWED_CIDRS: '127.0.0.0/8',
     HOOKFERRY_TASK_QUEUE: `cluster-${run}`,
-    HOOKFERRY_BATCH_FIRST_ATTEMPTS: 'false', // every delivery gets its own workflow: the search attributes are exercised
+    HOOKFERRY_DELIVERY_WORKFLOWS: 'every', // every delivery gets its own workflow: the search attributes are exercised
     PORT: String(apiPort),
     LOG_LEVEL: 'info',
   };
