@@ -571,9 +571,12 @@ describe('webhooks: error classes', () => {
     ] as const) {
       const withKey = await stack.call(method, path, { key });
       expectError(withKey, 404, 'route_not_found');
+      expect(withKey.body.error.message).toBe(`no route for ${method} ${path}`);
       const withoutKey = await stack.call(method, path);
       expectError(withoutKey, 404, 'route_not_found');
     }
+    // The query string is not part of the path it names.
+    expect((await stack.call('GET', '/v1/nope?x=1', { key })).body.error.message).toBe('no route for GET /v1/nope');
   });
 
   test('404 not_found for an unknown id, with the error shape', async () => {
