@@ -20,6 +20,8 @@ export interface Config {
   retryDelayScale: number;
   maxRetryAfterMs: number;
   maxPayloadBytes: number;
+  /** Deepest nesting of objects/arrays accepted in any JSON body (400 payload_too_deep above); bounded so nothing recursive can overflow. */
+  maxJsonDepth: number;
   maxResponseBytes: number;
   deliveryCost: number;
   sha256SignatureHeader: string | undefined;
@@ -62,6 +64,8 @@ const EnvSchema = z.object({
   HOOKFERRY_RETRY_DELAY_SCALE: z.coerce.number().positive().default(1),
   HOOKFERRY_MAX_RETRY_AFTER_MS: intFrom(3_600_000),
   HOOKFERRY_MAX_PAYLOAD_BYTES: intFrom(256 * 1024),
+  // At most 1,000: JSON.stringify overflows near 4,000 levels, PostgreSQL's jsonb parser earlier.
+  HOOKFERRY_MAX_JSON_DEPTH: z.coerce.number().int().min(1).max(1000).default(64),
   HOOKFERRY_MAX_RESPONSE_BYTES: intFrom(64 * 1024),
   HOOKFERRY_DELIVERY_COST: intFrom(2),
   HOOKFERRY_SHA256_SIGNATURE_HEADER: z.string().default('X-Webhook-Signature'),
@@ -97,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retryDelayScale: e.HOOKFERRY_RETRY_DELAY_SCALE,
     maxRetryAfterMs: e.HOOKFERRY_MAX_RETRY_AFTER_MS,
     maxPayloadBytes: e.HOOKFERRY_MAX_PAYLOAD_BYTES,
+    maxJsonDepth: e.HOOKFERRY_MAX_JSON_DEPTH,
     maxResponseBytes: e.HOOKFERRY_MAX_RESPONSE_BYTES,
     deliveryCost: e.HOOKFERRY_DELIVERY_COST,
     sha256SignatureHeader: blankToUndefined(e.HOOKFERRY_SHA256_SIGNATURE_HEADER),

@@ -34,8 +34,13 @@ export interface ApiResponse<T = any> {
   body: T;
 }
 
+/** A parsed pino record. */
+export type LogRecord = { level: number; msg?: string } & Record<string, unknown>;
+
 export interface Stack {
   apiUrl: string;
+  /** Everything the API and worker logged at warn level or above, as records (tests assert on errors). */
+  logs: LogRecord[];
   adminKey: string;
   config: Config;
   db: Db;
@@ -60,6 +65,26 @@ export interface StackOptions {
   noWorker?: boolean;
 }
 
+const WARN = 40;
+const MAX_KEPT_LOGS = 1_000;
+
+/**
+ * A logger that keeps warn-and-above records in memory (so a test can assert that nothing
+ * logged an unhandled error) and prints from `printLevel` up, if given (TEST_LOG_LEVEL).
+ */
+function capturingLogger(printLevel: string | undefined): { log: pino.Logger; logs: LogRecord[] } {
+  const logs: LogRecord[] = [];
+  const printFrom = printLevel ? (pino.levels.values[printLevel] ?? Infinity) : Infinity;
+  const destination = {
+    write(line: string) {
+      const record = JSON.parse(line) as LogRecord;
+      if (record.level >= WARN && logs.length < MAX_KEPT_LOGS) logs.push(record);
+      if (record.level >= printFrom) process.stdout.write(line);
+    },
+  };
+  return { log: pino({ level: printFrom < WARN ? printLevel! : 'warn' }, destination), logs };
+}
+
 /**
  * The real Hookferry stack for a test file: the shared Temporal dev server and PostgreSQL
  * (from globalSetup), a worker on its own task queue, the HTTP API on a free port, a loopback
@@ -81,7 +106,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     LOG_LEVEL: 'silent',
     ...opts.env,
   });
-  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const { log, logs } = capturingLogger(process.env.TEST_LOG_LEVEL);
   const db = createDb(config.databaseUrl, 20);
   const connection = await Connection.connect({ address: config.temporalAddress! });
   const client = new Client({ connection, namespace: config.temporalNamespace });
@@ -125,6 +150,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
   const stack: Stack = {
     apiUrl: api.url,
+    logs,
     adminKey: TEST_ADMIN_KEY,
     config,
     db,
