@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parsePresetList, type PresetName } from './domain/catalog';
+import { parseKeyRing, type KeyRing } from './domain/secretBox';
 
 /** Every knob Hookferry reads from the environment, parsed once. */
 export interface Config {
@@ -27,6 +28,8 @@ export interface Config {
   sha256SignatureHeader: string | undefined;
   hexSignatureHeader: string | undefined;
   secretRotationGraceMs: number;
+  /** Keys for webhook signing secrets at rest (HOOKFERRY_SECRETS_KEY, HOOKFERRY_SECRETS_OLD_KEYS); the API and worker refuse to start without one. */
+  secretKeys: KeyRing | undefined;
   heldRecheckMs: number;
   rateLimitPerMinute: number;
   /** Ingested events wait up to this long to be dispatched together in one workflow. */
@@ -71,6 +74,8 @@ const EnvSchema = z.object({
   HOOKFERRY_SHA256_SIGNATURE_HEADER: z.string().default('X-Webhook-Signature'),
   HOOKFERRY_HEX_SIGNATURE_HEADER: z.string().default('X-Kakiyo-Signature'),
   HOOKFERRY_SECRET_ROTATION_GRACE_MS: intFrom(24 * 3_600_000),
+  HOOKFERRY_SECRETS_KEY: z.string().optional(),
+  HOOKFERRY_SECRETS_OLD_KEYS: z.string().optional(),
   HOOKFERRY_HELD_RECHECK_MS: intFrom(60_000),
   HOOKFERRY_RATE_LIMIT_PER_MINUTE: intFrom(6000),
   HOOKFERRY_DISPATCH_WINDOW_MS: intFrom(100),
@@ -107,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sha256SignatureHeader: blankToUndefined(e.HOOKFERRY_SHA256_SIGNATURE_HEADER),
     hexSignatureHeader: blankToUndefined(e.HOOKFERRY_HEX_SIGNATURE_HEADER),
     secretRotationGraceMs: e.HOOKFERRY_SECRET_ROTATION_GRACE_MS,
+    secretKeys: parseKeyRing(e.HOOKFERRY_SECRETS_KEY, e.HOOKFERRY_SECRETS_OLD_KEYS),
     heldRecheckMs: e.HOOKFERRY_HELD_RECHECK_MS,
     rateLimitPerMinute: e.HOOKFERRY_RATE_LIMIT_PER_MINUTE,
     dispatchWindowMs: e.HOOKFERRY_DISPATCH_WINDOW_MS,
