@@ -7,12 +7,15 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { DASHBOARD_DIR } from './api/app';
 import { startApi } from './api/server';
 import { loadConfig } from './config';
+import { hookferryDataDir } from './dataDir';
 import { createDb } from './db/database';
+import { describeDevSecretsKey, ensureDevSecretsKey } from './devSecretsKey';
 import { DEV_ADMIN_KEY, DEV_ALLOWED_CIDRS } from './devDefaults';
 import { ensureDatabaseExists, migrateToLatest } from './db/migrate';
 import { logger } from './logger';
 import { createCatalog } from './services/catalog';
 import { createEventService } from './services/events';
+import { prepareStoredSecrets, requireSecretKeys } from './services/webhookSecrets';
 import { ensureTemporalCli } from './temporal/cli';
 import { connectTemporal } from './temporal/client';
 import { startDevServer, type DevServer } from './temporal/devServer';
@@ -24,11 +27,20 @@ async function main() {
   process.env.HOOKFERRY_ADMIN_KEY ??= DEV_ADMIN_KEY;
   // Lets you point webhooks at receivers on this machine (http://127.0.0.1:…) while developing.
   process.env.HOOKFERRY_ALLOWED_CIDRS ??= DEV_ALLOWED_CIDRS;
+  // Webhook secrets are encrypted at rest: without a key given, a development key file in the data directory.
+  const devKey = process.env.HOOKFERRY_SECRETS_KEY ? undefined : ensureDevSecretsKey(hookferryDataDir());
+  if (devKey) {
+    process.env.HOOKFERRY_SECRETS_KEY = devKey.setting;
+    if (devKey.created) logger.info({ file: devKey.file }, 'generated a development key for webhook secrets (owner-only file)');
+    if (devKey.warning) logger.warn(devKey.warning);
+  }
   const config = loadConfig();
+  const secretKeys = requireSecretKeys(config);
 
   await ensureDatabaseExists(config.databaseUrl);
   const db = createDb(config.databaseUrl, 30);
   const applied = await migrateToLatest(db);
+  await prepareStoredSecrets(db, secretKeys, logger);
   logger.info({ applied }, 'database ready');
 
   let devServer: DevServer | undefined;
@@ -58,6 +70,7 @@ async function main() {
       `  API docs:          ${api.url}/docs`,
       `  Temporal Web UI:   ${temporalUi}`,
       `  Admin key:         ${config.adminKey}${adminNote}`,
+      `  Secrets key:       ${describeDevSecretsKey(devKey)}`,
       'Press Ctrl-C to stop.',
       '',
     ].join('\n') + '\n',

@@ -2,6 +2,7 @@ import { nextRetryDelayMs, parseRetryAfter, retryDelaysMs, type RetryScheduleSet
 import { signatureHeaders } from '../domain/signatures';
 import { sendWebhook, type SendResult } from '../http/sendWebhook';
 import { signalHealth } from '../services/healthSignals';
+import { signingSecrets } from '../services/webhookSecrets';
 import type { FailureNote } from '../workflows/types';
 import type { ActivityDeps } from './deps';
 import { createSuccessRecorder } from './successRecorder';
@@ -25,7 +26,7 @@ export type AttemptResult =
 
 export type LoadedDelivery = NonNullable<Awaited<ReturnType<ReturnType<typeof createAttempter>['loadDeliveries']>>[number]>;
 
-export function createAttempter({ db, config, temporal, send }: ActivityDeps) {
+export function createAttempter({ db, config, temporal, send, secretKeys }: ActivityDeps) {
   // One per worker process: concurrent attempts' successes share statements (group commit).
   const successes = createSuccessRecorder(db, config.deliveryCost);
 
@@ -74,8 +75,7 @@ export function createAttempter({ db, config, temporal, send }: ActivityDeps) {
       return { status: 'held', recheckAfterMs: config.heldRecheckMs };
     }
 
-    const secrets = [d.secret];
-    if (d.previous_secret && d.previous_secret_expires_at && d.previous_secret_expires_at > new Date()) secrets.push(d.previous_secret);
+    const secrets = signingSecrets(secretKeys, d); // throws if a key is missing: never sent unsigned
     const startedAt = new Date();
     const headers = {
       'content-type': 'application/json',

@@ -8,6 +8,7 @@ import type { Logger } from '../logger';
 import { createCatalog } from '../services/catalog';
 import { createDeliveryService } from '../services/deliveries';
 import { createEventService } from '../services/events';
+import { requireSecretKeys } from '../services/webhookSecrets';
 import { createWebhookService } from '../services/webhooks';
 import { createApp } from './app';
 import type { ApiDeps } from './deps';
@@ -22,7 +23,7 @@ export function buildApiDeps(opts: { config: Config; db: Db; temporal: Client; l
     temporal,
     catalog,
     log,
-    webhooks: createWebhookService({ db, config, temporal, catalog, policy }),
+    webhooks: createWebhookService({ db, config, temporal, catalog, policy, secretKeys: requireSecretKeys(config) }),
     events: createEventService({ db, config, temporal, catalog }),
     deliveries: createDeliveryService({ db, config, temporal }),
   };
