@@ -1,4 +1,5 @@
 import { newId } from '../../src/ids';
+import { storedWebhookSecrets } from '../../src/services/webhookSecrets';
 import { dispatchEvents } from '../../src/workflows/dispatchEvents';
 import { startStack, TEST_ADMIN_KEY, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
@@ -23,7 +24,7 @@ async function addWebhooks(teamId: string, count: number, path: string): Promise
     id: newId('wh'), team_id: teamId, name: `${path}-${i}`, url: `${stack.receiver.url}/${path}/${i}`,
     secret: SECRET, events: ['*'], retry_schedule: JSON.stringify('exponential'),
   }));
-  await stack.db.insertInto('webhooks').values(rows).execute();
+  await stack.db.insertInto('webhooks').values(rows.map((r) => storedWebhookSecrets(stack.secretKeys, r))).execute();
   return rows.map((r) => r.id);
 }
 

@@ -1,4 +1,5 @@
 import { newId } from '../../src/ids';
+import { storedWebhookSecrets } from '../../src/services/webhookSecrets';
 import { fanOutEvent } from '../../src/workflows/fanOutEvent';
 import { startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
@@ -19,7 +20,7 @@ test('an earlier version\'s fan-out larger than a page still pages with continue
   // Webhooks are inserted directly: the API path is covered elsewhere and would only slow this down.
   await stack.db
     .insertInto('webhooks')
-    .values(Array.from({ length: count }, (_, i) => ({
+    .values(Array.from({ length: count }, (_, i) => storedWebhookSecrets(stack.secretKeys, {
       id: newId('wh'), team_id: team.id, name: `endpoint-${i}`, url: `${stack.receiver.url}/fan/${i}`,
       secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', events: ['*'], retry_schedule: JSON.stringify('exponential'),
     })))

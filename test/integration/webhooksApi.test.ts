@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
+import { openSecret } from '../../src/domain/secretBox';
 import { expectError, expectErrorShape } from '../helpers/apiAssertions';
 import { startStack, type ApiResponse, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
@@ -283,8 +284,10 @@ describe('webhooks: success paths', () => {
     expect(Date.parse(res.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(w.updatedAt));
     const got = await stack.call('GET', `/v1/webhooks/${w.id}`, { key });
     expect(got.body).toEqual(res.body);
+    // Stored encrypted (src/domain/secretBox.ts): it opens to what was sent.
     const row = await stack.db.selectFrom('webhooks').select('secret').where('id', '=', w.id).executeTakeFirstOrThrow();
-    expect(row.secret).toBe(secret);
+    expect(row.secret).not.toContain(secret);
+    expect(openSecret(stack.secretKeys, w.id, row.secret)).toBe(secret);
 
     // One field at a time leaves the others alone.
     const renamed = await stack.call('PATCH', `/v1/webhooks/${w.id}`, { key, body: { name: 'Renamed again' } });
