@@ -75,7 +75,7 @@ const MAX_PASSES = 5;
 export async function resealSecrets(
   db: Db,
   keys: KeyRing,
-  opts: { which: 'plaintext' | 'not-current'; batchSize?: number; onBatch?: (progress: { resealed: number; unreadable: number }) => void },
+  opts: { which: 'plaintext' | 'not-current'; batchSize?: number; onBatch?: (progress: { resealed: number; unreadable: number }) => void | Promise<void> },
 ): Promise<ResealReport> {
   const prefix = opts.which === 'plaintext' ? SEALED_PREFIX : sealedPrefix(keys.current);
   const reseal = (webhookId: string, stored: string) => {
@@ -119,7 +119,7 @@ export async function resealSecrets(
         resealed += updated;
         changedMeanwhile += updates.length - updated;
       }
-      opts.onBatch?.({ resealed, unreadable: unreadable.size });
+      await opts.onBatch?.({ resealed, unreadable: unreadable.size });
     }
     if (changedMeanwhile === 0) break;
   }
