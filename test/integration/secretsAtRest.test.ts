@@ -140,36 +140,75 @@ test('secrets at rest: create, rotate and re-key with deliveries in flight; ever
   }
 });
 
-test('a worker without the key sends nothing: the attempt fails naming the key id and what to set; with the key back it goes out signed', async () => {
+/**
+ * The failure of the attempt that is waiting on a delivery: in its own workflow, or (first
+ * attempts in high-throughput mode) in its event's dispatch workflow.
+ */
+async function pendingFailure(on: Stack, eventId: string, webhookId: string): Promise<string | undefined> {
+  const event = await on.db.selectFrom('events').select('dispatch_workflow_id').where('id', '=', eventId).executeTakeFirst();
+  for (const workflowId of [deliveryWorkflowId(eventId, webhookId), event?.dispatch_workflow_id]) {
+    if (!workflowId) continue;
+    const described = await on.client.workflow.getHandle(workflowId).describe().catch(() => undefined);
+    const message = described?.raw.pendingActivities?.find((a) => a.lastFailure?.message)?.lastFailure?.message;
+    if (message) return message;
+  }
+  return undefined;
+}
+
+for (const mode of ['per-delivery', 'batched first attempts'] as const) {
+  test(`a worker without the key sends nothing: the attempt fails naming the key id and what to set; with the key back it goes out signed (${mode})`, async () => {
+    const on =
+      mode === 'per-delivery'
+        ? stack
+        : await startStack({ env: { HOOKFERRY_SECRETS_KEY: KEY_B, HOOKFERRY_SECRETS_OLD_KEYS: KEY_A, HOOKFERRY_BATCH_FIRST_ATTEMPTS: 'true' } });
+    try {
+      const team = await on.createTeam();
+      const webhook = await createWebhook(on, team.apiKey, { url: `${on.receiver.url}/no-key` });
+
+      // Start-up says which key ids in use this process lacks.
+      const { records, log } = capturingLog();
+      await prepareStoredSecrets(on.db, parseKeyRing(KEY_C, undefined)!, log);
+      const complaint = records.find((r) => r.keyId === 'key-b');
+      expect(complaint?.level).toBe(50);
+      expect(complaint?.msg).toMatch(/HOOKFERRY_SECRETS_KEY/);
+
+      await on.restartWorker({ HOOKFERRY_SECRETS_KEY: KEY_C, HOOKFERRY_SECRETS_OLD_KEYS: '' });
+      const event = await postEvent(on, team.apiKey, 'prospect.qualified', { order: 1 });
+      const failure = await waitFor(() => pendingFailure(on, event.id, webhook.id), { timeoutMs: 30_000, what: 'the attempt to fail for want of the key' });
+      expect(failure).toMatch(/key id "key-b"/);
+      expect(failure).toMatch(/HOOKFERRY_SECRETS_KEY/);
+      // The attempt ran and failed before any POST: nothing unsigned (or otherwise) went out.
+      expect(on.receiver.at('/no-key')).toHaveLength(0);
+      expect((await on.call('GET', `/v1/events/${event.id}`, { key: team.apiKey })).body.deliveries[0].status).toBe('pending');
+
+      await on.restartWorker();
+      const request = await waitFor(() => on.receiver.at('/no-key')[0], { timeoutMs: 90_000, what: 'the delivery once the key is back' });
+      expect(verifySignatures(request, webhook.secret)).toMatchObject({ id: event.id, data: { order: 1 } });
+    } finally {
+      if (on !== stack) await on.stop();
+    }
+  });
+}
+
+test('after a lost key, rotating the secret recovers the webhook: the old secret is dropped and the waiting delivery goes out under the new one', async () => {
   const team = await stack.createTeam();
-  const webhook = await createWebhook(stack, team.apiKey, { url: `${stack.receiver.url}/no-key` });
+  const lostRing = parseKeyRing(generateKeySetting(new Date(), 'key-lost'), undefined)!;
+  const row = webhookRow(team.id, 'lost', generateSecret());
+  await stack.db.insertInto('webhooks').values(storedWebhookSecrets(lostRing, row)).execute();
 
-  // Start-up says which key ids in use this process lacks.
-  const { records, log } = capturingLog();
-  await prepareStoredSecrets(stack.db, parseKeyRing(KEY_C, undefined)!, log);
-  const complaint = records.find((r) => r.keyId === 'key-b');
-  expect(complaint?.level).toBe(50);
-  expect(complaint?.msg).toMatch(/HOOKFERRY_SECRETS_KEY/);
+  const event = await postEvent(stack, team.apiKey, 'prospect.qualified', { order: 2 });
+  await waitFor(async () => /key id "key-lost"/.test((await pendingFailure(stack, event.id, row.id)) ?? ''), { what: 'the attempt to fail for want of the lost key' });
+  expect(stack.receiver.at('/rekey/lost')).toHaveLength(0);
 
-  await stack.restartWorker({ HOOKFERRY_SECRETS_KEY: KEY_C, HOOKFERRY_SECRETS_OLD_KEYS: '' });
-  const event = await postEvent(stack, team.apiKey, 'prospect.qualified', { order: 1 });
-  const handle = stack.client.workflow.getHandle(deliveryWorkflowId(event.id, webhook.id));
-  const failure = await waitFor(
-    async () => {
-      const described = await handle.describe().catch(() => undefined);
-      return described?.raw.pendingActivities?.[0]?.lastFailure?.message ?? undefined;
-    },
-    { timeoutMs: 30_000, what: 'the attempt to fail for want of the key' },
-  );
-  expect(failure).toMatch(/key id "key-b"/);
-  expect(failure).toMatch(/HOOKFERRY_SECRETS_KEY/);
-  // The attempt ran and failed before any POST: nothing unsigned (or otherwise) went out.
-  expect(stack.receiver.at('/no-key')).toHaveLength(0);
-  expect((await stack.call('GET', `/v1/events/${event.id}`, { key: team.apiKey })).body.deliveries[0].status).toBe('pending');
+  const rotated = await stack.call('POST', `/v1/webhooks/${row.id}/secret/rotate`, { key: team.apiKey });
+  expect(rotated.status).toBe(200);
+  expect(rotated.body.previousSecretExpiresAt).toBeNull();
+  const stored = await stack.db.selectFrom('webhooks').select(['secret', 'previous_secret']).where('id', '=', row.id).executeTakeFirstOrThrow();
+  expect(stored.previous_secret).toBeNull();
+  expect(stored.secret.startsWith('hfenc1:key-b:')).toBe(true);
 
-  await stack.restartWorker();
-  const request = await waitFor(() => stack.receiver.at('/no-key')[0], { timeoutMs: 60_000, what: 'the delivery once the key is back' });
-  expect(verifySignatures(request, webhook.secret)).toMatchObject({ id: event.id, data: { order: 1 } });
+  const request = await waitFor(() => stack.receiver.at('/rekey/lost')[0], { timeoutMs: 60_000, what: 'the delivery under the new secret' });
+  expect(verifySignatures(request, rotated.body.secret)).toMatchObject({ id: event.id });
 });
 
 test('re-keying never overwrites a secret the API changes at the same moment', async () => {
