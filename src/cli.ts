@@ -92,9 +92,17 @@ async function rekeySecrets(batchSize: number | undefined): Promise<number> {
       batchSize,
       onBatch: ({ resealed }) => console.error(`  ${resealed} webhooks re-encrypted so far`),
     });
-    console.log(JSON.stringify({ keyId: keys.current.id, reencryptedWebhooks: report.resealed, unreadable: report.unreadable }, null, 2));
+    const unreadableByKeyId: Record<string, number> = {};
+    for (const u of report.unreadable) unreadableByKeyId[u.keyId] = (unreadableByKeyId[u.keyId] ?? 0) + 1;
+    console.log(
+      JSON.stringify(
+        { keyId: keys.current.id, reencryptedWebhooks: report.resealed, unreadableWebhooks: report.unreadable.length, unreadableByKeyId, someUnreadableWebhookIds: report.unreadable.slice(0, 20).map((u) => u.webhookId) },
+        null,
+        2,
+      ),
+    );
     if (report.unreadable.length === 0) return 0;
-    const keyIds = [...new Set(report.unreadable.map((u) => u.keyId))];
+    const keyIds = Object.keys(unreadableByKeyId);
     console.error(
       `${report.unreadable.length} webhooks have secrets under key ids not configured here (${keyIds.join(', ')}): add those keys to HOOKFERRY_SECRETS_OLD_KEYS and run this again. ` +
         'If a key is lost, its webhooks cannot be signed until their owners set new secrets (PATCH secret or rotate).',
