@@ -96,6 +96,12 @@ export function generateKeySetting(now = new Date(), id?: string): string {
   return `${keyId}:${randomBytes(KEY_BYTES).toString('base64')}`;
 }
 
+/** The settings that give another process the same ring (HOOKFERRY_SECRETS_KEY, HOOKFERRY_SECRETS_OLD_KEYS). */
+export function keyRingSettings(ring: KeyRing): { HOOKFERRY_SECRETS_KEY: string; HOOKFERRY_SECRETS_OLD_KEYS: string } {
+  const setting = (k: SecretKey) => `${k.id}:${k.key.toString('base64')}`;
+  return { HOOKFERRY_SECRETS_KEY: setting(ring.current), HOOKFERRY_SECRETS_OLD_KEYS: ring.older.map(setting).join(',') };
+}
+
 /** Sealed values start with the prefix; anything else is a plaintext row from before encryption. */
 export function isSealed(stored: string): boolean {
   return stored.startsWith(SEALED_PREFIX);

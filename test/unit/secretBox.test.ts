@@ -8,6 +8,7 @@ import { ensureDevSecretsKey } from '../../src/devSecretsKey';
 import {
   generateKeySetting,
   isSealed,
+  keyRingSettings,
   openSecret,
   parseKeyRing,
   parseSecretKey,
@@ -145,6 +146,12 @@ test('config: HOOKFERRY_SECRETS_KEY is parsed at load; the API and worker refuse
   expect(() => requireSecretKeys(loadConfig({}))).toThrow(/HOOKFERRY_SECRETS_KEY is not set.*generate-secrets-key/s);
   expect(requireSecretKeys(loadConfig({ HOOKFERRY_SECRETS_KEY: keyA, HOOKFERRY_SECRETS_OLD_KEYS: keyB })).older[0]!.id).toBe('b');
   expect(() => loadConfig({ HOOKFERRY_SECRETS_KEY: 'nope' })).toThrow(/HOOKFERRY_SECRETS_KEY: the key must be 32 bytes/);
+});
+
+test('a ring written back as settings parses to the same ring (for spawning processes with it)', () => {
+  const ring = ringOf(keyA, keyB);
+  const settings = keyRingSettings(ring);
+  expect(parseKeyRing(settings.HOOKFERRY_SECRETS_KEY, settings.HOOKFERRY_SECRETS_OLD_KEYS)).toEqual(ring);
 });
 
 test('generated keys are 32 random bytes with a dated id, and parse back', () => {
