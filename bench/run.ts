@@ -26,6 +26,7 @@ import { startReceiverProcess, type ReceiverHandle } from './lib/receiverClient'
 import { BENCH_ADMIN_KEY, defaultTemporalDbFile, startBenchStack, type BenchStack } from './lib/stack';
 import { renderTable } from './lib/report';
 import type { BenchResult, FanOutResult, LatencyResult, RampStep } from './lib/types';
+import type { DeliveryWorkflows } from '../src/workflows/types';
 
 const EVENT_TYPE = 'prospect.qualified';
 const EventTypeNames = proto.api.enums.v1.EventType as unknown as Record<number, string>;
@@ -39,8 +40,8 @@ interface Args {
   quick: boolean;
   jsonOut?: string;
   temporalDb: 'memory' | 'file';
-  /** HOOKFERRY_BATCH_FIRST_ATTEMPTS for the run: batched (the throughput mode) or one workflow per delivery (the default). */
-  firstAttempts: 'batched' | 'per-delivery';
+  /** HOOKFERRY_DELIVERY_WORKFLOWS for the run's worker: as-needed (the default) or every. */
+  deliveryWorkflows: DeliveryWorkflows;
   /** Development: run only the fan-out section (with these sizes). */
   fanOutOnly: boolean;
   fanOutSizes?: number[];
@@ -49,7 +50,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, temporalDb: 'memory', firstAttempts: 'batched', fanOutOnly: false, dynamicConfig: {} };
+  const args: Args = { quick: false, temporalDb: 'memory', deliveryWorkflows: 'as-needed', fanOutOnly: false, dynamicConfig: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') args.quick = true;
@@ -58,10 +59,10 @@ function parseArgs(argv: string[]): Args {
       const v = argv[++i];
       if (v !== 'memory' && v !== 'file') throw new Error('--temporal-db takes memory or file');
       args.temporalDb = v;
-    } else if (a === '--first-attempts') {
+    } else if (a === '--delivery-workflows') {
       const v = argv[++i];
-      if (v !== 'batched' && v !== 'per-delivery') throw new Error('--first-attempts takes batched or per-delivery');
-      args.firstAttempts = v;
+      if (v !== 'as-needed' && v !== 'every') throw new Error('--delivery-workflows takes as-needed or every');
+      args.deliveryWorkflows = v;
     } else if (a === '--fanout-only') args.fanOutOnly = true;
     else if (a === '--fanout-sizes') args.fanOutSizes = (argv[++i] ?? '').split(',').map(Number).filter((n) => n > 0);
     else if (a === '--dc') {
@@ -69,7 +70,7 @@ function parseArgs(argv: string[]): Args {
       if (!k || v.length === 0) throw new Error('--dc takes KEY=JSON');
       args.dynamicConfig[k] = JSON.parse(v.join('=')) as string | number | boolean;
     } else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- [--quick] [--json-out FILE] [--temporal-db memory|file] [--first-attempts batched|per-delivery]\n');
+      process.stdout.write('usage: npm run bench -- [--quick] [--json-out FILE] [--temporal-db memory|file] [--delivery-workflows as-needed|every]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
     });
   }
   try {
-    const modeEnv = { HOOKFERRY_BATCH_FIRST_ATTEMPTS: String(args.firstAttempts === 'batched') };
+    const modeEnv = { HOOKFERRY_DELIVERY_WORKFLOWS: args.deliveryWorkflows };
     stack = await startBenchStack({
       say,
       temporalDbFile: args.temporalDb === 'file' ? defaultTemporalDbFile() : undefined,
@@ -457,9 +458,9 @@ async function main(): Promise<void> {
         const id = halfLoadIds[i]!;
         const arrived = arrivals.get(id);
         const dispatchId = await dispatchOf(id);
-        const delivery = await s.db.selectFrom('deliveries').select('workflow_id').where('event_id', '=', id).executeTakeFirst();
+        const delivery = await s.db.selectFrom('deliveries').select('delivery_workflow_id').where('event_id', '=', id).executeTakeFirst();
         if (arrived === undefined || !dispatchId || !delivery) continue;
-        const ownWorkflow = delivery.workflow_id === dispatchId ? undefined : delivery.workflow_id;
+        const ownWorkflow = delivery.delivery_workflow_id ?? undefined;
         hopSamples.push(await eventHops(temporal, dispatchId, ownWorkflow, ing.sentAt.get(id)! + wallOffset, arrived + wallOffset));
       }
       latencyBreakdown = medianHops(hopSamples);
@@ -539,7 +540,7 @@ async function main(): Promise<void> {
         mode: args.quick ? 'quick' : 'full',
         machine: { cores: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGiB: round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
         temporalDb: args.temporalDb,
-        firstAttempts: args.firstAttempts,
+        deliveryWorkflows: args.deliveryWorkflows,
         dynamicConfig: args.dynamicConfig,
         payloadBytes: PAYLOAD_BYTES,
         eventType: EVENT_TYPE,

@@ -1,5 +1,7 @@
 // `npm run temporal`: finds (or builds) the Temporal CLI and runs a dev server with
-// Hookferry's search attributes, until Ctrl-C. `npm run temporal -- --ensure` only builds it.
+// Hookferry's search attributes, until Ctrl-C; in memory unless TEMPORAL_DB_FILE names a file.
+// `npm run temporal -- --ensure` only builds it.
+import { temporalStateFile } from '../src/devStack/temporal';
 import { ensureTemporalCli } from '../src/temporal/cli';
 import { startDevServer } from '../src/temporal/devServer';
 
@@ -9,7 +11,7 @@ async function main() {
     console.log(cliPath);
     return;
   }
-  const server = await startDevServer({ cliPath, dbFile: process.env.TEMPORAL_DB_FILE });
+  const server = await startDevServer({ cliPath, dbFile: temporalStateFile(process.env, undefined) });
   console.log(`Temporal dev server on ${server.address}; Web UI: ${server.uiUrl}`);
   const stop = () => void server.stop().then(() => process.exit(0));
   process.on('SIGINT', stop);

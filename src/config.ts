@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import { parsePresetList, type PresetName } from './domain/catalog';
 import { parseKeyRing, type KeyRing } from './domain/secretBox';
+import type { DeliveryWorkflows } from './workflows/types';
 
 /** Every knob Hookferry reads from the environment, parsed once. */
 export interface Config {
   port: number;
+  /** HOST: the address the API listens on; undefined = every interface (npm start sets 127.0.0.1). */
+  host: string | undefined;
   databaseUrl: string;
   temporalAddress: string | undefined; // undefined: start a local dev server (npm start only)
   temporalNamespace: string;
@@ -36,14 +39,18 @@ export interface Config {
   dispatchWindowMs: number;
   dispatchMaxEvents: number;
   /**
-   * false (default): every delivery runs in its own deliverToEndpoint workflow, visible and
-   * searchable in the Temporal UI. true: the dispatch workflow makes the first attempts itself,
-   * many per activity, and only deliveries that need a retry or a hold get a workflow of their
-   * own — several times the throughput (bench/README.md).
+   * Which deliveries get a deliverToEndpoint workflow of their own (read by the worker only):
+   * `as-needed` (default) — those that must wait (a retry, a hold, a re-send) or that failed;
+   * `every` — every delivery from its first attempt (each one visible in the Temporal UI, at a
+   * fraction of the throughput; bench/README.md).
    */
-  batchFirstAttempts: boolean;
+  deliveryWorkflows: DeliveryWorkflows;
   /** HTTP attempts in flight at once within one dispatch's first-attempt activity. */
   firstAttemptConcurrency: number;
+  /** How often each worker's reconciler looks for work whose workflow is missing or closed. */
+  reconcileIntervalMs: number;
+  /** Work is looked at by the reconciler once it is overdue by this much. */
+  reconcileMarginMs: number;
   logLevel: string;
 }
 
@@ -51,6 +58,7 @@ const intFrom = (fallback: number) => z.coerce.number().int().nonnegative().defa
 
 const EnvSchema = z.object({
   PORT: intFrom(3000),
+  HOST: z.string().optional(),
   DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/hookferry'),
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -80,9 +88,13 @@ const EnvSchema = z.object({
   HOOKFERRY_RATE_LIMIT_PER_MINUTE: intFrom(6000),
   HOOKFERRY_DISPATCH_WINDOW_MS: intFrom(100),
   HOOKFERRY_DISPATCH_MAX_EVENTS: z.coerce.number().int().min(1).max(1000).default(200),
-  HOOKFERRY_BATCH_FIRST_ATTEMPTS: z.enum(['true', 'false', '1', '0', '']).default('false'),
+  HOOKFERRY_DELIVERY_WORKFLOWS: z.enum(['as-needed', 'every']).default('as-needed'),
   HOOKFERRY_FIRST_ATTEMPT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(100),
+  HOOKFERRY_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
+  HOOKFERRY_RECONCILE_MARGIN_MS: intFrom(60_000),
   LOG_LEVEL: z.string().default('info'),
+  // Read by src/logger.ts before the config exists; listed here so a typo fails loudly.
+  LOG_FORMAT: z.enum(['json', 'pretty', '']).optional(),
 });
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -90,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const blankToUndefined = (s: string | undefined) => (s && s.trim() !== '' ? s.trim() : undefined);
   return {
     port: e.PORT,
+    host: blankToUndefined(e.HOST),
     databaseUrl: e.DATABASE_URL,
     temporalAddress: blankToUndefined(e.TEMPORAL_ADDRESS),
     temporalNamespace: e.TEMPORAL_NAMESPACE,
@@ -117,8 +130,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.HOOKFERRY_RATE_LIMIT_PER_MINUTE,
     dispatchWindowMs: e.HOOKFERRY_DISPATCH_WINDOW_MS,
     dispatchMaxEvents: e.HOOKFERRY_DISPATCH_MAX_EVENTS,
-    batchFirstAttempts: e.HOOKFERRY_BATCH_FIRST_ATTEMPTS === 'true' || e.HOOKFERRY_BATCH_FIRST_ATTEMPTS === '1',
+    deliveryWorkflows: e.HOOKFERRY_DELIVERY_WORKFLOWS,
     firstAttemptConcurrency: e.HOOKFERRY_FIRST_ATTEMPT_CONCURRENCY,
+    reconcileIntervalMs: e.HOOKFERRY_RECONCILE_INTERVAL_MS,
+    reconcileMarginMs: e.HOOKFERRY_RECONCILE_MARGIN_MS,
     logLevel: e.LOG_LEVEL,
   };
 }

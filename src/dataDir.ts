@@ -11,3 +11,8 @@ export function hookferryDataDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
   return path.join(base, 'hookferry');
 }
+
+/** Whether hookferryDataDir() is the default one, i.e. no variable chose it. */
+export function isDefaultDataDir(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !env.HOOKFERRY_DATA_DIR && !env.XDG_DATA_HOME;
+}

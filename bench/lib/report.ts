@@ -13,7 +13,7 @@ const yes = (b: boolean | null) => (b === null ? 'n/a' : b ? 'yes' : 'NO');
 export function renderTable(r: BenchResult): string {
   const m = r.meta.machine;
   const out: string[] = [];
-  out.push('', `## Hookferry benchmark (${r.meta.mode}, first attempts ${r.meta.firstAttempts}) — ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, ${r.meta.startedAt}`, '');
+  out.push('', `## Hookferry benchmark (${r.meta.mode}, HOOKFERRY_DELIVERY_WORKFLOWS=${r.meta.deliveryWorkflows}) — ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, ${r.meta.startedAt}`, '');
   out.push(
     table(
       ['Measure', 'Value'],

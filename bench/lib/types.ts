@@ -56,7 +56,8 @@ export interface BenchResult {
     mode: 'quick' | 'full';
     machine: { cores: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
     temporalDb: 'memory' | 'file';
-    firstAttempts: 'batched' | 'per-delivery';
+    /** HOOKFERRY_DELIVERY_WORKFLOWS of the run. */
+    deliveryWorkflows: 'as-needed' | 'every';
     dynamicConfig: Record<string, string | number | boolean>;
     payloadBytes: number;
     eventType: string;

@@ -1,17 +1,2 @@
-import net from 'node:net';
-
-/**
- * A TCP port on 127.0.0.1 that nothing listens on right now, for servers (Temporal dev server,
- * API, PostgreSQL) that must be told their port up front. Shared by test/ and bench/, which must
- * not import from each other.
- */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
+// Shared by test/ and bench/, which must not import from each other; npm start uses it too.
+export { freePort } from '../../src/devStack/freePort';

@@ -1,5 +1,6 @@
-import { nextRetryDelayMs, parseRetryAfter, retryDelaysMs, type RetryScheduleSetting } from '../domain/retrySchedule';
+import { maxAttempts, nextRetryDelayMs, parseRetryAfter, retryDelaysMs, type RetryScheduleSetting } from '../domain/retrySchedule';
 import { signatureHeaders } from '../domain/signatures';
+import { isTransientDatabaseError } from '../db/errors';
 import { sendWebhook, type SendResult } from '../http/sendWebhook';
 import { signalHealth } from '../services/healthSignals';
 import { signingSecrets } from '../services/webhookSecrets';
@@ -22,7 +23,12 @@ export type AttemptResult =
   /** Failed, and the schedule has no attempt left. */
   | { status: 'exhausted'; error: string; attempts: number }
   /** The endpoint answered 410 Gone: no more attempts. */
-  | { status: 'gone' };
+  | { status: 'gone' }
+  /**
+   * The result could not be recorded for a reason retrying cannot fix (the database refused the
+   * row): the attempt is logged as failed and the delivery marked failed, instead of POSTing again.
+   */
+  | { status: 'unrecordable'; error: string };
 
 export type LoadedDelivery = NonNullable<Awaited<ReturnType<ReturnType<typeof createAttempter>['loadDeliveries']>>[number]>;
 
@@ -38,7 +44,7 @@ export function createAttempter({ db, config, temporal, send, secretKeys }: Acti
       .innerJoin('events as e', 'e.id', 'd.event_id')
       .innerJoin('teams as t', 't.id', 'd.team_id')
       .select([
-        'd.id', 'd.event_id', 'd.status', 'd.test', 'd.series', 'd.series_attempts', 'd.team_id', 'd.webhook_id', 'd.next_attempt_at', 'd.last_status_code',
+        'd.id', 'd.event_id', 'd.status', 'd.test', 'd.series', 'd.series_attempts', 'd.team_id', 'd.webhook_id', 'd.next_attempt_at', 'd.last_status_code', 'd.last_error', 'd.delivery_workflow_id',
         'w.url', 'w.secret', 'w.previous_secret', 'w.previous_secret_expires_at', 'w.retry_schedule',
         'w.enabled', 'w.deleted_at', 'w.consecutive_failures',
         'e.payload', 't.credit_balance',
@@ -48,24 +54,33 @@ export function createAttempter({ db, config, temporal, send, secretKeys }: Acti
   }
 
   async function setStatus(deliveryId: string, status: 'cancelled' | 'held') {
+    const now = new Date();
     await db
       .updateTable('deliveries')
-      .set({ status, updated_at: new Date(), ...(status === 'cancelled' ? { completed_at: new Date(), next_attempt_at: null } : {}) })
+      .set(
+        status === 'cancelled'
+          ? { status, updated_at: now, completed_at: now, next_attempt_at: null }
+          : // Held: due again at the next credit check (the reconciler watches for that).
+            { status, updated_at: now, next_attempt_at: new Date(now.getTime() + config.heldRecheckMs) },
+      )
       .where('id', '=', deliveryId)
-      .where('status', 'not in', ['succeeded', 'failed'])
+      .where('status', 'not in', ['succeeded', 'failed', 'cancelled'])
       .execute();
   }
 
   /**
    * One HTTP attempt of a loaded delivery, recorded: the attempt log, the delivery's status and,
    * on success, the charge. The webhook's schedule decides whether and when to try again.
+   * `series`, when given, is the attempt series the caller runs: a delivery re-sent since then
+   * (a newer series) is left to the newer series' workflow.
    */
-  async function attempt(d: LoadedDelivery | undefined): Promise<AttemptResult> {
-    if (!d || d.status === 'cancelled') return { status: 'cancelled' };
+  async function attempt(d: LoadedDelivery | undefined, series?: number): Promise<AttemptResult> {
+    if (!d || d.status === 'cancelled' || (series !== undefined && d.series !== series)) return { status: 'cancelled' };
     const deliveryId = d.id;
-    // Already recorded as delivered by an earlier run of this activity whose completion
-    // never reached Temporal (worker died): do not send or charge again.
+    // Already recorded by an earlier run of this activity whose completion never reached
+    // Temporal (worker died): do not send or charge again.
     if (d.status === 'succeeded') return { status: 'succeeded', resetsHealth: false };
+    if (d.status === 'failed' || (d.status === 'retrying' && scheduleUsedUp(d, config.retryDelayScale))) return failedForGood(d);
     if (!d.enabled || d.deleted_at) {
       await setStatus(deliveryId, 'cancelled');
       return { status: 'cancelled' };
@@ -97,12 +112,12 @@ export function createAttempter({ db, config, temporal, send, secretKeys }: Acti
     const attemptNumber = d.series_attempts + 1;
 
     if (ok) {
-      await successes.record({
-        webhookId: d.webhook_id,
-        teamId: d.team_id,
-        charge: !d.test,
-        attempt: attemptRow(deliveryId, d.series, attemptNumber, startedAt, result, true),
-      });
+      const row = attemptRow(deliveryId, d.series, attemptNumber, startedAt, result, true);
+      try {
+        await successes.record({ webhookId: d.webhook_id, teamId: d.team_id, charge: !d.test, attempt: row });
+      } catch (err) {
+        return unrecordable(d, row, err);
+      }
       return { status: 'succeeded', resetsHealth: d.consecutive_failures > 0 };
     }
 
@@ -121,27 +136,73 @@ export function createAttempter({ db, config, temporal, send, secretKeys }: Acti
           random: Math.random(),
         });
     const error = describeFailure(result);
-    await db.transaction().execute(async (trx) => {
-      await trx.insertInto('delivery_attempts').values(attemptRow(deliveryId, d.series, attemptNumber, startedAt, result, false)).execute();
-      await trx
-        .updateTable('deliveries')
-        .set((eb) => ({
-          status: 'retrying',
-          attempt_count: eb('attempt_count', '+', 1),
-          series_attempts: attemptNumber,
-          last_status_code: statusCode,
-          last_error: error,
-          next_attempt_at: delay === undefined ? null : new Date(Date.now() + delay),
-          updated_at: new Date(),
-        }))
-        .where('id', '=', deliveryId)
-        .where('status', 'not in', ['succeeded', 'cancelled'])
-        .execute();
-    });
+    const row = attemptRow(deliveryId, d.series, attemptNumber, startedAt, result, false);
+    try {
+      await db.transaction().execute(async (trx) => {
+        await trx.insertInto('delivery_attempts').values(row).execute();
+        await trx
+          .updateTable('deliveries')
+          .set((eb) => ({
+            status: 'retrying',
+            attempt_count: eb('attempt_count', '+', 1),
+            series_attempts: attemptNumber,
+            last_status_code: statusCode,
+            last_error: error,
+            // With no attempt left the delivery is due at once: to be marked failed.
+            next_attempt_at: new Date(Date.now() + (delay ?? 0)),
+            updated_at: new Date(),
+          }))
+          .where('id', '=', deliveryId)
+          .where('status', 'not in', ['succeeded', 'cancelled'])
+          .execute();
+      });
+    } catch (err) {
+      return unrecordable(d, row, err);
+    }
 
     if (gone) return { status: 'gone' };
     if (delay === undefined) return { status: 'exhausted', error, attempts: attemptNumber };
     return { status: 'retrying', delayMs: delay, error, attempts: attemptNumber };
+  }
+
+  /**
+   * Recording an attempt failed. A transient database error is thrown: the activity is retried
+   * (and the POST with it, same webhook-id). Any other error would fail the same way on every
+   * retry, so it ends here: the attempt is logged as failed with the reason, the delivery marked
+   * failed — visible, and never an endless series of POSTs.
+   */
+  async function unrecordable(d: LoadedDelivery, row: AttemptRow, err: unknown): Promise<AttemptResult> {
+    if (isTransientDatabaseError(err)) throw err;
+    const error = `Hookferry could not record this attempt (${row.status_code === null ? row.error_class : `HTTP ${row.status_code}`}): ${String((err as Error)?.message ?? err)}`.slice(0, 1000);
+    try {
+      await db.transaction().execute(async (trx) => {
+        await trx.insertInto('delivery_attempts').values({ ...row, succeeded: false, error_class: 'internal_error', error_message: error }).execute();
+        await trx
+          .updateTable('deliveries')
+          .set((eb) => ({
+            status: 'failed', attempt_count: eb('attempt_count', '+', 1), series_attempts: row.attempt_number, last_status_code: row.status_code,
+            last_error: error, next_attempt_at: null, updated_at: new Date(), completed_at: new Date(),
+          }))
+          .where('id', '=', d.id)
+          .where('status', 'not in', ['succeeded', 'cancelled'])
+          .execute();
+      });
+    } catch (second) {
+      if (isTransientDatabaseError(second)) throw second;
+      // Not even the failure can be written: end the series anyway; the reconciler sees the row.
+    }
+    return { status: 'unrecordable', error };
+  }
+
+  /** A delivery workflow was cancelled (webhook disabled or deleted, or from the Temporal UI). */
+  async function markCancelled({ deliveryId, series }: { deliveryId: string; series: number }): Promise<void> {
+    await db
+      .updateTable('deliveries')
+      .set({ status: 'cancelled', next_attempt_at: null, updated_at: new Date(), completed_at: new Date() })
+      .where('id', '=', deliveryId)
+      .where('series', '=', series)
+      .where('status', 'in', ['pending', 'retrying', 'held'])
+      .execute();
   }
 
   /** Marks a delivery failed for good and tells the webhook's health workflow. */
@@ -166,16 +227,28 @@ export function createAttempter({ db, config, temporal, send, secretKeys }: Acti
     await signalHealth(temporal, config, { id: row.webhook_id, teamId: row.team_id }, { signal: 'outcome', outcome: { kind: 'succeeded', deliveryId, series: row.series } });
   }
 
-  return { loadDeliveries, attempt, recordFailure, reportSuccess };
+  return { loadDeliveries, attempt, recordFailure, reportSuccess, markCancelled };
 }
 
 export type Attempter = ReturnType<typeof createAttempter>;
+
+/** A retrying delivery with no attempt left on its webhook's schedule (or that got 410 Gone). */
+export function scheduleUsedUp(d: LoadedDelivery, retryDelayScale: number): boolean {
+  return d.last_status_code === 410 || d.series_attempts >= maxAttempts(retryDelaysMs(d.retry_schedule as RetryScheduleSetting, retryDelayScale));
+}
+
+/** A delivery that failed for good, seen again (a re-run): reported as it ended. */
+export function failedForGood(d: LoadedDelivery): AttemptResult {
+  return d.last_status_code === 410 ? { status: 'gone' } : { status: 'exhausted', error: d.last_error ?? '', attempts: d.series_attempts };
+}
 
 function describeFailure(result: SendResult): string {
   if (result.kind === 'error') return `${result.errorClass}: ${result.message}`.slice(0, 500);
   if (result.statusCode >= 300 && result.statusCode < 400) return `HTTP ${result.statusCode} (redirects are not followed)`;
   return `HTTP ${result.statusCode}`;
 }
+
+type AttemptRow = ReturnType<typeof attemptRow>;
 
 function attemptRow(deliveryId: string, series: number, attemptNumber: number, startedAt: Date, result: SendResult, succeeded: boolean) {
   return {

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
-import { ATTEMPT_FAILED, ENDPOINT_GONE, RETRIES_EXHAUSTED, type AttemptOutcome } from '../workflows/types';
+import { ATTEMPT_FAILED, ENDPOINT_GONE, RESULT_UNRECORDABLE, RETRIES_EXHAUSTED, type AttemptOutcome } from '../workflows/types';
 import type { Attempter } from './attempt';
 
 /** The activities of a delivery's own workflow (retries after the first attempt, holds, replays). */
@@ -9,7 +9,7 @@ export function createDeliveryActivities(attempter: Attempter) {
    * One HTTP attempt of a delivery. Temporal retries this activity; the webhook's schedule
    * decides each delay (nextRetryDelay) and when to stop (non-retryable failure).
    */
-  async function attemptDelivery({ deliveryId }: { deliveryId: string }): Promise<AttemptOutcome> {
+  async function attemptDelivery({ deliveryId, series }: { deliveryId: string; series: number }): Promise<AttemptOutcome> {
     const ctx = Context.current();
     // Heartbeat only while an attempt is slow: the server's heartbeat timeout runs from the
     // activity's start anyway, and a heartbeat on every attempt would cost a server round trip
@@ -17,7 +17,7 @@ export function createDeliveryActivities(attempter: Attempter) {
     const heartbeat = setInterval(() => ctx.heartbeat(), 1_000);
     try {
       const [d] = await attempter.loadDeliveries([deliveryId]);
-      const result = await attempter.attempt(d);
+      const result = await attempter.attempt(d, series);
       switch (result.status) {
         case 'succeeded':
         case 'cancelled':
@@ -32,6 +32,8 @@ export function createDeliveryActivities(attempter: Attempter) {
             nonRetryable: true,
             category: ApplicationFailureCategory.BENIGN,
           });
+        case 'unrecordable':
+          throw ApplicationFailure.create({ type: RESULT_UNRECORDABLE, message: result.error, nonRetryable: true });
         case 'retrying':
           throw ApplicationFailure.create({ type: ATTEMPT_FAILED, message: result.error, nextRetryDelay: result.delayMs, category: ApplicationFailureCategory.BENIGN });
       }
@@ -46,5 +48,7 @@ export function createDeliveryActivities(attempter: Attempter) {
     recordDeliveryFailure: attempter.recordFailure,
     /** A success after failures resets the webhook's consecutive-failure count. */
     reportDeliverySuccess: attempter.reportSuccess,
+    /** Marks a delivery cancelled when its workflow is cancelled. */
+    markDeliveryCancelled: attempter.markCancelled,
   };
 }

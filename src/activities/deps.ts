@@ -4,6 +4,7 @@ import type { Db } from '../db/database';
 import type { KeyRing } from '../domain/secretBox';
 import type { Mailer } from '../mail/mailer';
 import type { SendOptions } from '../http/sendWebhook';
+import type { Logger } from '../logger';
 
 /** What activities need from the outside world; built once per worker process. */
 export interface ActivityDeps {
@@ -14,4 +15,5 @@ export interface ActivityDeps {
   send: SendOptions;
   /** Opens the stored signing secrets (src/services/webhookSecrets.ts). */
   secretKeys: KeyRing;
+  log: Logger;
 }

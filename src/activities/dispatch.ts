@@ -3,88 +3,96 @@ import { sql } from 'kysely';
 import { forEachConcurrently } from '../concurrency';
 import { planDispatchPage } from '../services/deliveryPlanning';
 import { deliveryWorkflowId } from '../temporal/names';
-import type { FollowUp } from '../workflows/types';
-import type { Attempter, AttemptResult, LoadedDelivery } from './attempt';
+import type { HandOver } from '../workflows/types';
+import { failedForGood, scheduleUsedUp, type Attempter, type AttemptResult, type LoadedDelivery } from './attempt';
 import type { ActivityDeps } from './deps';
 
 /** The activities of the dispatch workflow: plan a page of deliveries, make their first attempts. */
-export function createDispatchActivities({ db, config }: ActivityDeps, attempter: Attempter) {
+export function createDispatchActivities({ db, config, log }: ActivityDeps, attempter: Attempter) {
   /**
-   * Where a delivery stands when this activity meets it: a pending one is attempted now; one
-   * an earlier run of this activity already attempted (the worker died before reporting) is
-   * taken as it was left, so nobody gets a second first attempt.
+   * Where a delivery stands when this activity meets it: a pending one is attempted now; one an
+   * earlier run of this activity already attempted (the worker died before reporting) is taken
+   * as it was left, so nobody gets a second first attempt; one that has its own workflow already
+   * (the reconciler's, or a re-send's) is left to it.
    */
-  async function firstAttempt(d: LoadedDelivery): Promise<AttemptResult> {
-    if (d.status === 'pending' && d.series_attempts === 0) return attempter.attempt(d);
+  async function firstAttempt(d: LoadedDelivery): Promise<AttemptResult | undefined> {
+    if (d.delivery_workflow_id !== null) return undefined;
+    if (d.status === 'pending' && d.series_attempts === 0) return attempter.attempt(d, d.series);
     switch (d.status) {
-      case 'succeeded':
-        return { status: 'succeeded', resetsHealth: false };
       case 'held':
         return { status: 'held', recheckAfterMs: config.heldRecheckMs };
       case 'retrying':
-        if (d.next_attempt_at) return { status: 'retrying', delayMs: Math.max(0, d.next_attempt_at.getTime() - Date.now()), error: '', attempts: d.series_attempts };
-        return failedForGood(d); // no attempt left: it was not yet marked failed
+        if (scheduleUsedUp(d, config.retryDelayScale)) return failedForGood(d); // not yet marked failed
+        return { status: 'retrying', delayMs: Math.max(0, (d.next_attempt_at?.getTime() ?? 0) - Date.now()), error: '', attempts: d.series_attempts };
       case 'failed':
-        // Re-report the failure: health outcomes are de-duplicated by delivery and series.
-        return failedForGood(d);
+        return failedForGood(d); // re-reported: the failure is recorded idempotently
       default:
-        return { status: 'cancelled' };
+        return undefined; // succeeded or cancelled: nothing more to do
     }
   }
 
-  function failedForGood(d: LoadedDelivery): AttemptResult {
-    return d.last_status_code === 410 ? { status: 'gone' } : { status: 'exhausted', error: '', attempts: d.series_attempts };
+  /** What the delivery's own workflow must do after this first attempt, if anything. */
+  function handOver(d: LoadedDelivery, result: AttemptResult): HandOver | undefined {
+    switch (result.status) {
+      case 'retrying':
+        return { deliveryId: d.id, reason: 'retry', retryAt: Date.now() + result.delayMs };
+      case 'held':
+        return { deliveryId: d.id, reason: 'held' };
+      case 'gone':
+      case 'exhausted':
+        return { deliveryId: d.id, reason: 'failed', gone: result.status === 'gone' };
+      default:
+        return undefined; // succeeded, cancelled, or unrecordable (already marked failed)
+    }
   }
 
   /**
-   * First attempts of a page of deliveries, many in flight at once. Settled deliveries are
-   * finished here (failures reported to the endpoint's health); the others are returned for
-   * their own delivery workflow to take over: retries on the webhook's schedule, or a hold.
+   * First attempts of a page of deliveries, many in flight at once. Successes are finished here;
+   * the others are returned for their own delivery workflow to take over: a retry on the
+   * webhook's schedule, a hold, or recording a failure (every failed delivery has a workflow).
    */
-  async function attemptFirstDeliveries({ deliveryIds }: { deliveryIds: string[] }): Promise<FollowUp[]> {
+  async function attemptFirstDeliveries({ deliveryIds }: { deliveryIds: string[] }): Promise<HandOver[]> {
     const ctx = Context.current();
     const heartbeat = setInterval(() => ctx.heartbeat(), 1_000);
     try {
       const deliveries = await attempter.loadDeliveries(deliveryIds);
-      const followUps: FollowUp[] = [];
+      const handOvers: HandOver[] = [];
+      const series = new Map(deliveries.map((d) => [d.id, d.series]));
       await forEachConcurrently(deliveries, config.firstAttemptConcurrency, async (d) => {
-        const result = await firstAttempt(d);
-        switch (result.status) {
-          case 'succeeded':
-            if (result.resetsHealth) await attempter.reportSuccess({ deliveryId: d.id });
-            return;
-          case 'cancelled':
-            return;
-          case 'held':
-            followUps.push({ deliveryId: d.id, workflowId: deliveryWorkflowId(d.event_id, d.webhook_id) });
-            return;
-          case 'retrying':
-            followUps.push({ deliveryId: d.id, workflowId: deliveryWorkflowId(d.event_id, d.webhook_id), retryAt: Date.now() + result.delayMs });
-            return;
-          case 'gone':
-          case 'exhausted':
-            await attempter.recordFailure({ deliveryId: d.id, gone: result.status === 'gone' });
-            return;
+        let result: AttemptResult | undefined;
+        try {
+          result = await firstAttempt(d);
+        } catch (err) {
+          // A transient database error while recording: the delivery's own workflow tries again
+          // (same webhook-id) rather than failing the whole batch.
+          log.warn({ err: String(err), deliveryId: d.id }, 'first attempt not recorded; handing the delivery to its own workflow');
+          handOvers.push({ deliveryId: d.id, reason: 'retry', retryAt: Date.now() });
+          return;
         }
+        if (!result) return;
+        if (result.status === 'succeeded' && result.resetsHealth) await attempter.reportSuccess({ deliveryId: d.id });
+        const next = handOver(d, result);
+        if (next) handOvers.push(next);
       });
-      if (followUps.length > 0) {
+      if (handOvers.length > 0) {
         // From here on the delivery's own workflow handles it: point the delivery at it (the
-        // dashboard's Temporal link, and where a credit grant signals a held delivery).
-        const ids = sql.join(followUps.map((f) => sql`(${f.deliveryId}::text, ${f.workflowId}::text)`));
+        // dashboard's link, where a credit grant signals a held delivery, what the reconciler checks).
+        const refs = sql.join(handOvers.map((h) => sql`(${h.deliveryId}::text, ${deliveryWorkflowId(h.deliveryId, series.get(h.deliveryId)!)}::text)`));
         await sql`
-          update deliveries d set workflow_id = f.workflow_id
-          from (values ${ids}) as f (id, workflow_id)
-          where d.id = f.id and d.series = 1
+          update deliveries d set delivery_workflow_id = h.workflow_id
+          from (values ${refs}) as h (id, workflow_id)
+          where d.id = h.id and d.delivery_workflow_id is null
         `.execute(db);
       }
-      return followUps;
+      return handOvers;
     } finally {
       clearInterval(heartbeat);
     }
   }
 
   return {
-    planDispatchPage: (input: Parameters<typeof planDispatchPage>[1]) => planDispatchPage(db, input),
+    planDispatchPage: (input: Omit<Parameters<typeof planDispatchPage>[1], 'deliveryWorkflows'>) =>
+      planDispatchPage(db, { ...input, deliveryWorkflows: config.deliveryWorkflows }),
     attemptFirstDeliveries,
   };
 }

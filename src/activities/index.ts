@@ -2,7 +2,6 @@ import { createAttempter } from './attempt';
 import { createDeliveryActivities } from './delivery';
 import type { ActivityDeps } from './deps';
 import { createDispatchActivities } from './dispatch';
-import { createFanOutActivities } from './fanOut';
 import { createHealthActivities } from './health';
 
 export type { ActivityDeps } from './deps';
@@ -13,7 +12,6 @@ export function createActivities(deps: ActivityDeps) {
   const attempter = createAttempter(deps);
   return {
     ...createDispatchActivities(deps, attempter),
-    ...createFanOutActivities(deps),
     ...createDeliveryActivities(attempter),
     ...createHealthActivities(deps),
   };

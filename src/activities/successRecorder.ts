@@ -1,6 +1,7 @@
 import { sql, type Insertable } from 'kysely';
 import type { Db } from '../db/database';
 import type { DeliveryAttemptsTable } from '../db/schema';
+import { isTransientDatabaseError } from '../db/errors';
 
 export interface SuccessfulAttempt {
   webhookId: string;
@@ -9,6 +10,11 @@ export interface SuccessfulAttempt {
   charge: boolean;
   /** The attempt log row; the delivery's id, attempt number and status code come from it. */
   attempt: Insertable<DeliveryAttemptsTable>;
+}
+
+export interface RecordedSuccess {
+  /** How many successes shared the statement that wrote this one. */
+  groupSize: number;
 }
 
 /** Successes written per statement at most. */
@@ -23,7 +29,7 @@ const DEADLOCK_DETECTED = '40P01';
  * durable, so callers see the same guarantee as a statement of their own.
  */
 export function createSuccessRecorder(db: Db, deliveryCost: number) {
-  const waiting: Array<{ success: SuccessfulAttempt; resolve: () => void; reject: (err: unknown) => void }> = [];
+  const waiting: Array<{ success: SuccessfulAttempt; resolve: (r: RecordedSuccess) => void; reject: (err: unknown) => void }> = [];
   let writing = false;
 
   async function flush(): Promise<void> {
@@ -31,13 +37,39 @@ export function createSuccessRecorder(db: Db, deliveryCost: number) {
     writing = true;
     const group = waiting.splice(0, MAX_GROUP);
     try {
-      await writeWithDeadlockRetry(group.map((w) => w.success));
-      group.forEach((w) => w.resolve());
+      const results = await writeGroup(group.map((w) => w.success));
+      group.forEach((w, i) => {
+        const r = results[i]!;
+        if (r.status === 'fulfilled') w.resolve({ groupSize: group.length });
+        else w.reject(r.reason);
+      });
     } catch (err) {
       group.forEach((w) => w.reject(err));
     } finally {
       writing = false;
       void flush();
+    }
+  }
+
+  /**
+   * Writes a group in one statement. If that fails for a reason retrying cannot fix (a row the
+   * database refuses), each success is written on its own, so one bad row fails only itself.
+   * A transient error (database down) fails the whole group: every caller retries.
+   */
+  async function writeGroup(successes: SuccessfulAttempt[]): Promise<PromiseSettledResult<void>[]> {
+    try {
+      await writeWithDeadlockRetry(successes);
+      return successes.map(() => ({ status: 'fulfilled', value: undefined }));
+    } catch (err) {
+      if (successes.length === 1 || isTransientDatabaseError(err)) throw err;
+      const results: PromiseSettledResult<void>[] = [];
+      for (const s of successes) {
+        results.push(await writeWithDeadlockRetry([s]).then(
+          (value) => ({ status: 'fulfilled', value }) as const,
+          (reason: unknown) => ({ status: 'rejected', reason }) as const,
+        ));
+      }
+      return results;
     }
   }
 
@@ -53,7 +85,8 @@ export function createSuccessRecorder(db: Db, deliveryCost: number) {
   }
 
   return {
-    record(success: SuccessfulAttempt): Promise<void> {
+    /** Resolves once the success is durable (with the size of the group it was written in). */
+    record(success: SuccessfulAttempt): Promise<RecordedSuccess> {
       return new Promise((resolve, reject) => {
         waiting.push({ success, resolve, reject });
         void flush();
@@ -62,12 +95,15 @@ export function createSuccessRecorder(db: Db, deliveryCost: number) {
   };
 }
 
+export type SuccessRecorder = ReturnType<typeof createSuccessRecorder>;
+
 /**
  * One statement, atomic: logs every attempt; marks each delivery succeeded unless it already
  * is; stamps the webhooks; debits each team once for the deliveries this statement marked and
- * writes one ledger entry per delivery with the balance after it. Two statements racing on one
- * delivery serialize on its row (the second re-checks `status` once the first commits), so a
- * delivery is marked and charged exactly once.
+ * has not charged before (a re-send of a charged delivery is free), and writes one ledger entry
+ * per charge with the balance after it. Two statements racing on one delivery serialize on its
+ * row (the second re-checks `status` once the first commits), so a delivery is marked once and
+ * charged at most once in its life (the ledger's unique index stands behind that).
  */
 async function write(db: Db, cost: number, successes: SuccessfulAttempt[]): Promise<void> {
   const now = new Date();
@@ -89,13 +125,16 @@ async function write(db: Db, cost: number, successes: SuccessfulAttempt[]): Prom
              response_body, response_truncated, error_class, error_message, true
       from input
     ),
+    -- seen: the delivery as this statement's snapshot saw it: whether it was charged already.
     done as (
       update deliveries d
       set status = 'succeeded', attempt_count = d.attempt_count + 1, series_attempts = i.attempt_number,
-          last_status_code = i.status_code, last_error = null, next_attempt_at = null, updated_at = ${now}, completed_at = ${now}
+          last_status_code = i.status_code, last_error = null, next_attempt_at = null, updated_at = ${now}, completed_at = ${now},
+          charged_at = case when i.charge and seen.charged_at is null then ${now} else d.charged_at end
       from input i
+      join deliveries seen on seen.id = i.delivery_id
       where d.id = i.delivery_id and d.status <> 'succeeded'
-      returning d.id, i.webhook_id, i.team_id, i.charge
+      returning d.id, i.webhook_id, i.team_id, i.charge and seen.charged_at is null as charge
     ),
     stamped as (
       -- At most once a second per webhook: last_delivery_at is for people, and the row is hot.

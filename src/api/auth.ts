@@ -12,7 +12,8 @@ function bearer(header: string | undefined): string | undefined {
 
 /** Middleware per auth kind: team API keys (rate limited per key), the admin key, or none. */
 export function authGuards(db: Db, adminKey: string | undefined, rateLimitPerMinute: number): Record<AuthKind, RequestHandler> {
-  const limiter = new RateLimiter(rateLimitPerMinute);
+  // Shared by every API instance through PostgreSQL (src/api/rateLimit.ts).
+  const limiter = new RateLimiter(db, rateLimitPerMinute);
   return {
     none: (_req, _res, next) => next(),
     admin: (req, _res, next) => {
@@ -27,7 +28,7 @@ export function authGuards(db: Db, adminKey: string | undefined, rateLimitPerMin
         if (!key) throw new ApiError(401, 'unauthorized', 'missing API key: send Authorization: Bearer <api key>');
         const found = await teamForApiKey(db, key);
         if (!found) throw new ApiError(401, 'unauthorized', 'invalid or revoked API key');
-        const wait = limiter.take(found.keyId);
+        const wait = await limiter.take(found.keyId);
         if (wait > 0) {
           throw new ApiError(429, 'rate_limited', 'too many requests for this API key', undefined, { 'retry-after': String(Math.ceil(wait / 1000)) });
         }

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
+import { isDatabaseUnavailable } from '../db/errors';
 import type { Logger } from '../logger';
 
 /** Every error the API answers has this shape: `{ error: { code, message, details? } }`. */
@@ -56,14 +57,6 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     if (res.headersSent) return;
     res.status(apiError.status).set(apiError.headers).json({ error: { code: apiError.code, message: apiError.message, ...(apiError.details !== undefined ? { details: apiError.details } : {}) } });
   };
-}
-
-const PG_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
-export function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; message?: string } | undefined;
-  if (!e) return false;
-  if (e.code && PG_UNAVAILABLE.has(e.code)) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message ?? '');
 }
 
 function isTemporalUnavailable(err: unknown): boolean {

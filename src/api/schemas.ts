@@ -139,8 +139,10 @@ export const Delivery = z
     nextAttemptAt: z.string().nullable(),
     createdAt: z.string(),
     completedAt: z.string().nullable(),
-    workflowId: z.string(),
-    workflowUrl: z.string(),
+    dispatchWorkflowId: z.string().openapi({ description: 'The dispatch workflow that planned the delivery (and made its first attempt, unless it has its own workflow)' }),
+    dispatchWorkflowUrl: z.string().openapi({ description: 'The dispatch workflow in the Temporal Web UI' }),
+    deliveryWorkflowId: z.string().nullable().openapi({ description: "The delivery's own workflow, once it has one (a retry, a hold, a re-send, a failure)" }),
+    deliveryWorkflowUrl: z.string().nullable().openapi({ description: "The delivery's own workflow in the Temporal Web UI" }),
   })
   .openapi('Delivery');
 

@@ -1,5 +1,6 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Db } from '../db/database';
@@ -25,7 +26,7 @@ export function buildApiDeps(opts: { config: Config; db: Db; temporal: Client; l
     log,
     webhooks: createWebhookService({ db, config, temporal, catalog, policy, secretKeys: requireSecretKeys(config) }),
     events: createEventService({ db, config, temporal, catalog }),
-    deliveries: createDeliveryService({ db, config, temporal }),
+    deliveries: createDeliveryService({ db, config, temporal, log }),
   };
 }
 
@@ -36,16 +37,25 @@ export async function startApi(opts: { config: Config; db: Db; temporal: Client;
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? opts.config.port, resolve);
+    server.listen(opts.port ?? opts.config.port, opts.config.host, resolve);
   });
   const { port } = server.address() as AddressInfo;
   return {
     server,
-    url: `http://localhost:${port}`,
+    url: `http://${urlHost(opts.config.host)}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
   };
+}
+
+/** How to reach the API from this machine: `localhost` unless it listens on one specific non-loopback address. */
+function urlHost(listenHost: string | undefined): string {
+  if (!listenHost) return 'localhost';
+  if (isIP(listenHost) === 0) return listenHost; // a host name, e.g. localhost
+  const address = ipaddr.parse(listenHost);
+  if (address.range() === 'loopback' || address.range() === 'unspecified') return 'localhost';
+  return address.kind() === 'ipv6' ? `[${listenHost}]` : listenHost;
 }

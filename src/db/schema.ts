@@ -78,6 +78,8 @@ export interface EventsTable {
   dispatched_at: NullableTimestamp;
   /** The dispatch workflow that claimed this event (plans and makes its first attempts). */
   dispatch_workflow_id: string | null;
+  /** Set once every delivery of the event is planned; the reconciler re-dispatches events left unplanned. */
+  planned_at: NullableTimestamp;
   created_at: Timestamp;
 }
 
@@ -89,13 +91,19 @@ export interface DeliveriesTable {
   event_type: string;
   test: Generated<boolean>;
   status: ColumnType<DeliveryStatus, DeliveryStatus | undefined, DeliveryStatus>;
-  workflow_id: string;
+  /** The dispatch workflow that planned this delivery (and, unless it has its own, attempts it). */
+  dispatch_workflow_id: string;
+  /** The delivery's own deliverToEndpoint workflow, once it has one (retry, hold, re-send, failure). */
+  delivery_workflow_id: string | null;
   series: Generated<number>;
   attempt_count: Generated<number>;
   series_attempts: Generated<number>;
   last_status_code: number | null;
   last_error: string | null;
+  /** When an unfinished delivery is due (its next attempt, or its next check while held); null once finished. */
   next_attempt_at: NullableTimestamp;
+  /** When the delivery was charged; a delivery is charged at most once in its life. */
+  charged_at: NullableTimestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
   completed_at: NullableTimestamp;

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { StartupProblem } from '../startupProblem';
 
 // Webhook signing secrets at rest: AES-256-GCM (authenticated) under an operator's key. Signing
 // needs the plaintext, so secrets are encrypted, not hashed. A stored value names the id of the
@@ -30,8 +31,8 @@ export interface KeyRing {
   older: SecretKey[];
 }
 
-/** A key setting that cannot be used (operator error at start-up). */
-export class SecretKeyConfigError extends Error {
+/** A key setting that cannot be used (operator error at start-up: its message says what to do). */
+export class SecretKeyConfigError extends StartupProblem {
   override name = 'SecretKeyConfigError';
 }
 

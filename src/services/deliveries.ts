@@ -4,8 +4,10 @@ import { ApiError, notFound } from '../api/errors';
 import type { Config } from '../config';
 import type { Db } from '../db/database';
 import type { Delivery, DeliveryAttempt, DeliveryStatus } from '../db/schema';
-import { DeliveryStatusKey, EventTypeKey, replayWorkflowId, TeamIdKey, WebhookIdKey } from '../temporal/names';
-import { deliverToEndpoint } from '../workflows/deliverToEndpoint';
+import { deliveryWorkflowId } from '../temporal/names';
+import { forEachConcurrently } from '../concurrency';
+import type { Logger } from '../logger';
+import { startDeliveryWorkflow } from './deliveryWorkflows';
 import { creditsGrantedSignal } from '../workflows/signals';
 import { cursorTimestamp, decodeCursor, encodeCursor } from './pagination';
 
@@ -13,6 +15,7 @@ export interface DeliveryServiceDeps {
   db: Db;
   config: Config;
   temporal: Client;
+  log: Logger;
 }
 
 export interface DeliveryListQuery {
@@ -31,7 +34,7 @@ export function workflowUrl(config: Config, workflowId: string): string {
   return `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
-export function createDeliveryService({ db, config, temporal }: DeliveryServiceDeps) {
+export function createDeliveryService({ db, config, temporal, log }: DeliveryServiceDeps) {
   function present(d: Delivery) {
     return {
       id: d.id,
@@ -47,8 +50,10 @@ export function createDeliveryService({ db, config, temporal }: DeliveryServiceD
       nextAttemptAt: d.next_attempt_at?.toISOString() ?? null,
       createdAt: d.created_at.toISOString(),
       completedAt: d.completed_at?.toISOString() ?? null,
-      workflowId: d.workflow_id,
-      workflowUrl: workflowUrl(config, d.workflow_id),
+      dispatchWorkflowId: d.dispatch_workflow_id,
+      dispatchWorkflowUrl: workflowUrl(config, d.dispatch_workflow_id),
+      deliveryWorkflowId: d.delivery_workflow_id,
+      deliveryWorkflowUrl: d.delivery_workflow_id ? workflowUrl(config, d.delivery_workflow_id) : null,
     };
   }
 
@@ -73,31 +78,27 @@ export function createDeliveryService({ db, config, temporal }: DeliveryServiceD
     return d;
   }
 
-  /** Starts a new attempt series for a finished delivery: same delivery id, so the same `webhook-id`. */
-  async function replay(d: Delivery): Promise<{ deliveryId: string; workflowId: string; series: number }> {
+  /**
+   * Starts a new attempt series for a finished delivery, in a workflow of its own: same delivery
+   * id, so the same `webhook-id`. Stored first: if Temporal cannot be reached, the reconciler
+   * starts the workflow later.
+   */
+  async function replay(d: Delivery): Promise<{ deliveryId: string; deliveryWorkflowId: string; series: number }> {
     const series = d.series + 1;
-    const workflowId = replayWorkflowId(d.id, series);
+    const workflowId = deliveryWorkflowId(d.id, series);
     const updated = await db
       .updateTable('deliveries')
-      .set({ status: 'pending', series, series_attempts: 0, workflow_id: workflowId, next_attempt_at: null, completed_at: null, updated_at: new Date() })
+      .set({ status: 'pending', series, series_attempts: 0, delivery_workflow_id: workflowId, next_attempt_at: new Date(), completed_at: null, updated_at: new Date() })
       .where('id', '=', d.id)
       .where('series', '=', d.series)
       .where('status', 'in', TERMINAL)
       .executeTakeFirst();
     if (Number(updated.numUpdatedRows) === 0) throw new ApiError(409, 'delivery_in_progress', 'the delivery is being retried already');
-    await temporal.workflow.start(deliverToEndpoint, {
-      workflowId,
-      taskQueue: config.taskQueue,
-      args: [{ deliveryId: d.id, webhookId: d.webhook_id, teamId: d.team_id, eventType: d.event_type, test: d.test }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      typedSearchAttributes: [
-        { key: TeamIdKey, value: d.team_id },
-        { key: WebhookIdKey, value: d.webhook_id },
-        { key: EventTypeKey, value: d.event_type },
-        { key: DeliveryStatusKey, value: 'pending' },
-      ],
+    const ref = { deliveryId: d.id, series, webhookId: d.webhook_id, teamId: d.team_id, eventType: d.event_type, test: d.test };
+    await startDeliveryWorkflow(temporal, config.taskQueue, ref, {}, 'pending').catch((err) => {
+      log.warn({ err: String(err), deliveryId: d.id }, 're-send stored; its workflow will be started by the reconciler');
     });
-    return { deliveryId: d.id, workflowId, series };
+    return { deliveryId: d.id, deliveryWorkflowId: workflowId, series };
   }
 
   async function assertWebhookEnabled(teamId: string, webhookId: string) {
@@ -211,8 +212,10 @@ export function createDeliveryService({ db, config, temporal }: DeliveryServiceD
 
     /** Wakes the team's held deliveries after a credit grant. */
     async releaseHeld(teamId: string): Promise<number> {
-      const held = await db.selectFrom('deliveries').select('workflow_id').where('team_id', '=', teamId).where('status', '=', 'held').execute();
-      await Promise.all(held.map((d) => temporal.workflow.getHandle(d.workflow_id).signal(creditsGrantedSignal).catch(() => undefined)));
+      const held = await db.selectFrom('deliveries').select('delivery_workflow_id').where('team_id', '=', teamId).where('status', '=', 'held').execute();
+      // A held delivery without its workflow yet is about to get one, which checks the balance first.
+      const waiting = held.flatMap((d) => (d.delivery_workflow_id ? [d.delivery_workflow_id] : []));
+      await forEachConcurrently(waiting, 16, (id) => temporal.workflow.getHandle(id).signal(creditsGrantedSignal).catch(() => undefined));
       return held.length;
     },
   };

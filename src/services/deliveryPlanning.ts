@@ -1,34 +1,27 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Db } from '../db/database';
-import type { EventRow } from '../db/schema';
+import type { Database, EventRow } from '../db/schema';
 import { subscriptionPatternsFor } from '../domain/eventMatching';
 import { newId } from '../ids';
 import { deliveryWorkflowId } from '../temporal/names';
-import type { DeliveryPlanPage, DispatchCursor, DispatchPage } from '../workflows/types';
+import type { DeliveryRef, DeliveryWorkflows, DispatchCursor, DispatchPage } from '../workflows/types';
 
 type PlannableEvent = Pick<EventRow, 'id' | 'team_id' | 'type' | 'test' | 'target_webhook_id'>;
 
-interface PlannedRow {
-  deliveryId: string;
-  webhookId: string;
-  workflowId: string;
-  test: boolean;
-  teamId: string;
-  eventType: string;
-}
-
 /**
- * Creates (idempotently) the delivery rows of one page of matching, enabled webhooks of a
- * list of events, in (event order, webhook id) order, and returns them with a cursor when
- * more may follow. Three statements however many events: match, insert, and nothing else.
+ * Creates (idempotently) the delivery rows of one page of matching, enabled webhooks of a list
+ * of events, in (event order, webhook id) order, and returns them with a cursor when more may
+ * follow; events whose deliveries are all planned are marked so. A few statements per page
+ * however many events: match, insert, mark.
  *
- * `workflowId` names the workflow that will make each delivery's first attempt; a row that
- * already exists unattempted (planned earlier, e.g. by the test-send API) is re-stamped with it.
+ * Rows are stamped with the dispatch workflow that plans them; with `every`, each also gets its
+ * own delivery workflow from the start. A row that already exists unattempted (planned earlier
+ * by the test-send API) is re-stamped.
  */
 async function planPage(
-  db: Db,
-  input: { events: PlannableEvent[]; cursor?: DispatchCursor; limit: number; workflowId: (eventId: string, webhookId: string) => string },
-): Promise<{ rows: PlannedRow[]; nextCursor?: DispatchCursor }> {
+  db: Kysely<Database>,
+  input: { events: PlannableEvent[]; cursor?: DispatchCursor; limit: number; dispatchWorkflowId: string; deliveryWorkflows: DeliveryWorkflows },
+): Promise<{ rows: DeliveryRef[]; nextCursor?: DispatchCursor }> {
   const start = input.cursor?.eventIndex ?? 0;
   const events = input.events.slice(start);
   if (events.length === 0) return { rows: [] };
@@ -49,51 +42,72 @@ async function planPage(
     order by ev.ord, w.id
     limit ${input.limit}
   `.execute(db);
+
+  const last = matches[matches.length - 1];
+  const nextCursor = last && matches.length === input.limit ? { eventIndex: last.ord, afterWebhookId: last.webhook_id } : undefined;
+  // Every event before the cursor's is fully planned (all of them when this is the last page).
+  const planned = events.filter((e, i) => e.id !== '' && (!nextCursor || start + i < nextCursor.eventIndex)).map((e) => e.id);
+  if (planned.length > 0) await db.updateTable('events').set({ planned_at: new Date() }).where('id', 'in', planned).where('planned_at', 'is', null).execute();
   if (matches.length === 0) return { rows: [] };
 
   const byId = new Map(events.map((e) => [e.id, e]));
+  const now = new Date();
+  const every = input.deliveryWorkflows === 'every';
   const inserted = await db
     .insertInto('deliveries')
     .values(
       matches.map((m) => {
         const e = byId.get(m.event_id)!;
+        const id = newId('msg');
         return {
-          id: newId('msg'),
+          id,
           team_id: e.team_id,
           event_id: e.id,
           webhook_id: m.webhook_id,
           event_type: e.type,
           test: e.test,
-          workflow_id: input.workflowId(e.id, m.webhook_id),
+          dispatch_workflow_id: input.dispatchWorkflowId,
+          delivery_workflow_id: every ? deliveryWorkflowId(id, 1) : null,
+          next_attempt_at: now,
         };
       }),
     )
     // DO UPDATE (not DO NOTHING) so existing rows come back too.
     .onConflict((oc) =>
       oc.columns(['event_id', 'webhook_id']).doUpdateSet({
-        workflow_id: sql`case when deliveries.attempt_count = 0 and deliveries.series = 1 then excluded.workflow_id else deliveries.workflow_id end`,
+        dispatch_workflow_id: sql`case when deliveries.attempt_count = 0 and deliveries.series = 1 then excluded.dispatch_workflow_id else deliveries.dispatch_workflow_id end`,
       }),
     )
-    .returning(['id', 'event_id', 'webhook_id', 'workflow_id', 'test', 'team_id', 'event_type'])
+    .returning(['id', 'event_id', 'webhook_id', 'test', 'team_id', 'event_type', 'series', 'attempt_count', 'delivery_workflow_id'])
     .execute();
+  if (every) {
+    // Rows planned before (by the test-send API) get their own workflow too.
+    const unowned = inserted.filter((r) => r.delivery_workflow_id === null && r.attempt_count === 0 && r.series === 1);
+    if (unowned.length > 0) {
+      const refs = sql.join(unowned.map((r) => sql`(${r.id}::text, ${deliveryWorkflowId(r.id, 1)}::text)`));
+      await sql`
+        update deliveries d set delivery_workflow_id = r.workflow_id
+        from (values ${refs}) as r (id, workflow_id)
+        where d.id = r.id and d.delivery_workflow_id is null
+      `.execute(db);
+    }
+  }
   const order = new Map(matches.map((m, i) => [`${m.event_id} ${m.webhook_id}`, i]));
   inserted.sort((a, b) => order.get(`${a.event_id} ${a.webhook_id}`)! - order.get(`${b.event_id} ${b.webhook_id}`)!);
-
-  const last = matches[matches.length - 1];
   return {
-    rows: inserted.map((r) => ({ deliveryId: r.id, webhookId: r.webhook_id, workflowId: r.workflow_id, test: r.test, teamId: r.team_id, eventType: r.event_type })),
-    nextCursor: matches.length === input.limit ? { eventIndex: last.ord, afterWebhookId: last.webhook_id } : undefined,
+    rows: inserted.map((r) => ({ deliveryId: r.id, series: r.series, webhookId: r.webhook_id, teamId: r.team_id, eventType: r.event_type, test: r.test })),
+    nextCursor,
   };
 }
 
 /**
- * One page of a dispatch workflow's plan. The workflow first claims its events (an event
- * handed to two batches is planned by the one that claims it first; the same workflow may
- * claim again, so a re-run of this call is idempotent), then plans their deliveries.
+ * One page of a dispatch workflow's plan. The workflow first claims its events (an event handed
+ * to two batches is planned by the one that claims it first; the same workflow may claim again,
+ * so a re-run of this call is idempotent), then plans their deliveries.
  */
 export async function planDispatchPage(
   db: Db,
-  input: { workflowId: string; eventIds: string[]; cursor?: DispatchCursor; limit: number; batchFirstAttempts?: boolean },
+  input: { workflowId: string; eventIds: string[]; cursor?: DispatchCursor; limit: number; deliveryWorkflows: DeliveryWorkflows },
 ): Promise<DispatchPage> {
   const claimed = await db
     .updateTable('events')
@@ -103,34 +117,18 @@ export async function planDispatchPage(
     .returning(['id', 'team_id', 'type', 'test', 'target_webhook_id'])
     .execute();
   const byId = new Map(claimed.map((e) => [e.id, e]));
-  // Events another batch claimed stay in the list as empty slots, so cursors keep their meaning.
-  const events = input.eventIds.map((id) => byId.get(id) ?? { id, team_id: '', type: '', test: false, target_webhook_id: null });
-  const page = await planPage(db, {
-    events,
-    cursor: input.cursor,
-    limit: input.limit,
-    // Who makes the first attempt: this dispatch workflow, or the delivery's own workflow.
-    workflowId: input.batchFirstAttempts ? () => input.workflowId : deliveryWorkflowId,
-  });
-  return { deliveries: page.rows, nextCursor: page.nextCursor };
+  // Events another batch claimed stay in the list as empty slots, so cursors keep their meaning;
+  // they match no webhook and are not marked planned here.
+  const events = input.eventIds.map((id) => byId.get(id) ?? { id: '', team_id: '', type: '', test: false, target_webhook_id: null });
+  const page = await planPage(db, { events, cursor: input.cursor, limit: input.limit, dispatchWorkflowId: input.workflowId, deliveryWorkflows: input.deliveryWorkflows });
+  return { deliveries: page.rows, nextCursor: page.nextCursor, deliveryWorkflows: input.deliveryWorkflows };
 }
 
 /**
- * One page of the deliveries of a single event, each with its own delivery workflow id.
- * Used by the fan-out workflow of earlier versions and by the test-send API (which answers
- * with the deliveries; the dispatch workflow then finds and re-stamps the same rows).
+ * Plans every delivery of one stored event for the dispatch workflow named on it (the test-send
+ * API, which answers with the deliveries; the dispatch workflow then finds the same rows).
  */
-export async function planDeliveries(db: Db, input: { eventId: string; afterWebhookId?: string; limit: number; workflowId?: string }): Promise<DeliveryPlanPage> {
-  const event = await db.selectFrom('events').select(['id', 'team_id', 'type', 'test', 'target_webhook_id']).where('id', '=', input.eventId).executeTakeFirst();
-  if (!event) return { deliveries: [] };
-  const page = await planPage(db, {
-    events: [event],
-    cursor: input.afterWebhookId ? { eventIndex: 0, afterWebhookId: input.afterWebhookId } : undefined,
-    limit: input.limit,
-    workflowId: (eventId, webhookId) => input.workflowId ?? deliveryWorkflowId(eventId, webhookId),
-  });
-  return {
-    deliveries: page.rows.map(({ deliveryId, webhookId, workflowId, test }) => ({ deliveryId, webhookId, workflowId, test })),
-    nextCursor: page.nextCursor?.afterWebhookId,
-  };
+export async function planEventDeliveries(db: Kysely<Database>, event: PlannableEvent & { dispatch_workflow_id: string }, limit: number): Promise<DeliveryRef[]> {
+  const page = await planPage(db, { events: [event], limit, dispatchWorkflowId: event.dispatch_workflow_id, deliveryWorkflows: 'as-needed' });
+  return page.rows;
 }

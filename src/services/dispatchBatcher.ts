@@ -1,12 +1,37 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { sql } from 'kysely';
 import type { Config } from '../config';
 import type { Db } from '../db/database';
 import { newId } from '../ids';
 import { dispatchWorkflowId } from '../temporal/names';
 import { dispatchEvents } from '../workflows/dispatchEvents';
 
-/** How long a dispatch waits for Temporal to start its workflow before giving up (the sweeper retries). */
+/** How long a dispatch waits for Temporal to start its workflow before giving up (the reconciler starts it later). */
 export const DISPATCH_DEADLINE_MS = 5_000;
+
+/**
+ * Starts the dispatch workflow of stored events (a new one unless `workflowId` names one to run
+ * again) and names it on them, so the reconciler can check on it while they stay unplanned; an
+ * event another dispatch claimed first keeps that claim. A second start of a running workflow is
+ * a no-op.
+ */
+export async function startDispatch(
+  { db, temporal, taskQueue }: { db: Db; temporal: Client; taskQueue: string },
+  eventIds: string[],
+  workflowId = dispatchWorkflowId(newId('dsp')),
+): Promise<string> {
+  try {
+    await temporal.workflow.start(dispatchEvents, { workflowId, taskQueue, args: [{ eventIds }] });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  await db
+    .updateTable('events')
+    .set({ dispatched_at: sql`coalesce(dispatched_at, now())`, dispatch_workflow_id: sql`coalesce(dispatch_workflow_id, ${workflowId})` })
+    .where('id', 'in', eventIds)
+    .execute();
+  return workflowId;
+}
 
 /**
  * Gathers stored events into batches and starts one `dispatchEvents` workflow per batch.
@@ -14,21 +39,16 @@ export const DISPATCH_DEADLINE_MS = 5_000;
  * arrives when nothing was dispatched for a window goes out at once, so a quiet system adds
  * no delay. Resolves with the workflow id once Temporal has the batch and the events are
  * marked dispatched; rejects if Temporal cannot be reached in time (the events stay stored,
- * undispatched, for the sweeper).
+ * unplanned, for the reconciler).
  */
 export function createDispatchBatcher({ db, config, temporal }: { db: Db; config: Config; temporal: Client }) {
   const waiting: Array<{ eventId: string; resolve: (workflowId: string) => void; reject: (err: unknown) => void }> = [];
   let timer: NodeJS.Timeout | undefined;
   let lastFlushAt = 0;
 
-  /** Starts one dispatch workflow for these events and marks them dispatched. */
-  async function startBatch(eventIds: string[]): Promise<string> {
-    const workflowId = dispatchWorkflowId(newId('dsp'));
-    await temporal.withDeadline(Date.now() + DISPATCH_DEADLINE_MS, () =>
-      temporal.workflow.start(dispatchEvents, { workflowId, taskQueue: config.taskQueue, args: [{ eventIds, batchFirstAttempts: config.batchFirstAttempts }] }),
-    );
-    await db.updateTable('events').set({ dispatched_at: new Date() }).where('id', 'in', eventIds).where('dispatched_at', 'is', null).execute();
-    return workflowId;
+  /** Starts one dispatch workflow for these events, giving Temporal DISPATCH_DEADLINE_MS to answer. */
+  function startBatch(eventIds: string[]): Promise<string> {
+    return temporal.withDeadline(Date.now() + DISPATCH_DEADLINE_MS, () => startDispatch({ db, temporal, taskQueue: config.taskQueue }, eventIds));
   }
 
   function flush(): void {

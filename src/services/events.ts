@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { sql } from 'kysely';
 import { ApiError } from '../api/errors';
 import type { Config } from '../config';
 import type { Db } from '../db/database';
@@ -8,9 +7,14 @@ import type { EventRow } from '../db/schema';
 import { buildEnvelope, serializeEnvelope } from '../domain/envelope';
 import { newId } from '../ids';
 import type { Catalog } from './catalog';
-import { createDispatchBatcher } from './dispatchBatcher';
+import { createDispatchBatcher, DISPATCH_DEADLINE_MS, startDispatch } from './dispatchBatcher';
+import { planEventDeliveries } from './deliveryPlanning';
+import { dispatchWorkflowId } from '../temporal/names';
+import type { DeliveryRef } from '../workflows/types';
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3_600_000;
+/** Deliveries a test send plans before answering (a team with more subscribed webhooks gets the rest planned by its dispatch). */
+export const TEST_SEND_LIMIT = 1_000;
 
 export interface EventServiceDeps {
   db: Db;
@@ -55,16 +59,13 @@ export function createEventService({ db, config, temporal, catalog }: EventServi
       const dispatchWorkflowId = await batcher.dispatch(e.id);
       return { event: { ...e, dispatched_at: new Date() }, replayed: false, dispatchWorkflowId };
     } catch {
-      // Stored, not yet dispatched: the worker's sweeper (or a retry of this request) starts it.
+      // Stored, not yet dispatched: the worker's reconciler (or a retry of this request) starts it.
       return { event: e, replayed: false };
     }
   }
 
-  /**
-   * Stores an event (before answering) and starts its fan-out. The same idempotency key
-   * within 24 h returns the original event and starts nothing new, even under concurrency.
-   */
-  async function ingest(teamId: string, input: IngestInput): Promise<IngestResult> {
+  /** The stored form of an event: its exact envelope bytes, checked against the size limit. */
+  async function newEventRow(teamId: string, input: IngestInput) {
     const type = await catalog.get(input.event);
     if (!type) {
       throw new ApiError(400, 'unknown_event_type', `unknown event type "${input.event}"`, { hint: 'GET /v1/webhooks/test/events lists the valid ids' });
@@ -76,7 +77,7 @@ export function createEventService({ db, config, temporal, catalog }: EventServi
       throw new ApiError(413, 'payload_too_large', `the event payload is larger than ${config.maxPayloadBytes} bytes`);
     }
     const requestHash = createHash('sha256').update(JSON.stringify([input.event, input.data])).digest('hex');
-    const row = {
+    return {
       id,
       team_id: teamId,
       type: input.event,
@@ -87,7 +88,14 @@ export function createEventService({ db, config, temporal, catalog }: EventServi
       request_hash: input.idempotencyKey ? requestHash : null,
       created_at: createdAt,
     };
+  }
 
+  /**
+   * Stores an event (before answering) and starts its dispatch. The same idempotency key
+   * within 24 h returns the original event and starts nothing new, even under concurrency.
+   */
+  async function ingest(teamId: string, input: IngestInput): Promise<IngestResult> {
+    const row = await newEventRow(teamId, input);
     for (let attempt = 0; attempt < 3; attempt++) {
       const inserted = await db
         .insertInto('events')
@@ -109,7 +117,7 @@ export function createEventService({ db, config, temporal, catalog }: EventServi
         await db.updateTable('events').set({ idempotency_key: null }).where('id', '=', existing.id).where('idempotency_key', '=', input.idempotencyKey!).execute();
         continue;
       }
-      if (existing.request_hash !== requestHash) {
+      if (existing.request_hash !== row.request_hash) {
         throw new ApiError(422, 'idempotency_key_reused', 'this idempotency key was already used with a different request body', { eventId: existing.id });
       }
       if (existing.dispatched_at) return { event: existing, replayed: true };
@@ -118,22 +126,25 @@ export function createEventService({ db, config, temporal, catalog }: EventServi
     throw new ApiError(409, 'idempotency_conflict', 'concurrent requests with this idempotency key; retry');
   }
 
-  /** Events stored but never dispatched (Temporal was unreachable when they arrived). */
-  async function dispatchStranded(olderThanMs: number, limit = 500): Promise<number> {
-    const stranded = await db
-      .selectFrom('events')
-      .selectAll()
-      .where('dispatched_at', 'is', null)
-      .where('created_at', '<', sql<Date>`now() - ${`${olderThanMs} milliseconds`}::interval`)
-      .orderBy('created_at')
-      .limit(limit)
-      .execute();
-    for (let i = 0; i < stranded.length; i += config.dispatchMaxEvents) {
-      await batcher.startBatch(stranded.slice(i, i + config.dispatchMaxEvents).map((e) => e.id));
+  /**
+   * A test send: stores the event and plans its deliveries together (so the answer can list
+   * them), then starts its own dispatch workflow. If Temporal cannot be reached, the reconciler
+   * picks the planned deliveries up.
+   */
+  async function sendTest(teamId: string, input: Omit<IngestInput, 'test' | 'idempotencyKey'>): Promise<{ event: EventRow; deliveries: DeliveryRef[] }> {
+    const row = { ...(await newEventRow(teamId, { ...input, test: true })), dispatch_workflow_id: dispatchWorkflowId(newId('dsp')) };
+    const { event, deliveries } = await db.transaction().execute(async (trx) => {
+      const event = await trx.insertInto('events').values(row).returningAll().executeTakeFirstOrThrow();
+      return { event, deliveries: await planEventDeliveries(trx, row, TEST_SEND_LIMIT) };
+    });
+    try {
+      await temporal.withDeadline(Date.now() + DISPATCH_DEADLINE_MS, () => startDispatch({ db, temporal, taskQueue: config.taskQueue }, [event.id], row.dispatch_workflow_id));
+    } catch {
+      // Stored and planned: the reconciler starts the deliveries' workflows.
     }
-    return stranded.length;
+    return { event, deliveries };
   }
 
-  return { ingest, dispatchStranded };
+  return { ingest, sendTest };
 }
 export type EventService = ReturnType<typeof createEventService>;

@@ -2,7 +2,6 @@ import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { forEachConcurrently } from '../concurrency';
 import type { Database } from '../db/schema';
-import { isDeliveryWorkflowId } from '../temporal/names';
 
 /**
  * Marks a webhook's unfinished deliveries cancelled (when it is disabled or deleted) and
@@ -16,10 +15,11 @@ export async function cancelQueuedDeliveries(db: Kysely<Database>, webhookId: st
     .set({ status: 'cancelled', next_attempt_at: null, completed_at: new Date(), updated_at: new Date() })
     .where('webhook_id', '=', webhookId)
     .where('status', 'in', ['pending', 'retrying', 'held'])
-    .returning('workflow_id')
+    .returning('delivery_workflow_id')
     .execute();
-  // A delivery still pending in a batched dispatch has no workflow of its own to cancel.
-  return rows.map((r) => r.workflow_id).filter(isDeliveryWorkflowId);
+  // A delivery still pending in a dispatch has no workflow of its own to cancel: the dispatch's
+  // attempt sees the mark and skips it.
+  return rows.flatMap((r) => (r.delivery_workflow_id ? [r.delivery_workflow_id] : []));
 }
 
 /**

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { StartupProblem } from '../startupProblem';
 import { SEARCH_ATTRIBUTE_NAMES } from './names';
 
 export interface DevServer {
@@ -38,6 +39,10 @@ export const DEV_SERVER_DYNAMIC_CONFIG: Record<string, string | number | boolean
   // most 20 times a second per shard, and the dev server has one shard: every hand-off waited up
   // to 50 ms for the next load. 200 loads/s took p50 ingest → arrival from ~155 to ~57 ms.
   'history.transferProcessorMaxPollRPS': 200,
+  // A timer fires no earlier than this after it was set (default 1 s), however short: a retry
+  // 100 ms away, or a held delivery's re-check, would wait a whole second. New timer tasks are
+  // still clamped past what the timer queue has read, so a smaller shift loses none.
+  'history.timerProcessorMaxTimeShift': '10ms',
   // The per-host request limits (matching 1,200/s, frontend 2,400/s, history 3,000/s) are sized for
   // a cluster; one dev server carries every call, so they would throttle it first.
   'frontend.rps': 20_000,
@@ -69,7 +74,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   }
 
-  if (await portAnswers(port)) throw new Error(`port ${port} is already in use; set TEMPORAL_ADDRESS to use a server that runs there`);
+  if (await portAnswers(port)) throw new StartupProblem(`port ${port} is already in use; set TEMPORAL_ADDRESS to use a server that runs there`);
   const child = spawn(opts.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...DEV_SERVER_GO_ENV, ...process.env } });
   let output = '';
   const collect = (chunk: Buffer) => {

@@ -2,16 +2,13 @@
 // Deterministic: workflow code imports this module.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
-/** Fan-outs of one event each, started by earlier versions (kept so running ones finish). */
-export const fanOutWorkflowId = (eventId: string) => `fanout-${eventId}`;
 /** One per batch of ingested events: plans their deliveries and makes the first attempts. */
 export const dispatchWorkflowId = (batchId: string) => `dispatch-${batchId}`;
-/** A delivery's own workflow (retries, holds), one per event × webhook: starting it twice is a no-op. */
-export const deliveryWorkflowId = (eventId: string, webhookId: string) => `deliver-${eventId}-${webhookId}`;
-/** Both kinds of delivery workflow id (not a dispatch's, which serves many deliveries). */
-export const isDeliveryWorkflowId = (workflowId: string) => workflowId.startsWith('deliver-');
-/** A replay (manual retry) of a delivery runs as a new workflow, one per attempt series. */
-export const replayWorkflowId = (deliveryId: string, series: number) => `deliver-${deliveryId}-series-${series}`;
+/**
+ * A delivery's own workflow, one per attempt series (a re-send starts series 2, 3, …): starting it
+ * twice is a no-op, so the dispatch, a re-send and the reconciler can all start it safely.
+ */
+export const deliveryWorkflowId = (deliveryId: string, series: number) => `deliver-${deliveryId}-${series}`;
 export const healthWorkflowId = (webhookId: string) => `health-${webhookId}`;
 
 export const TeamIdKey = defineSearchAttributeKey('TeamId', SearchAttributeType.KEYWORD);

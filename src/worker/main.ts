@@ -4,10 +4,9 @@ import { createDb } from '../db/database';
 import { ensureDatabaseExists, migrateToLatest } from '../db/migrate';
 import { logger } from '../logger';
 import { prepareStoredSecrets, requireSecretKeys } from '../services/webhookSecrets';
-import { createCatalog } from '../services/catalog';
-import { createEventService } from '../services/events';
+import { createReconciler } from '../services/reconciler';
 import { connectTemporal } from '../temporal/client';
-import { startStrandedEventSweeper } from './sweeper';
+import { startReconcilerLoop } from './reconcilerLoop';
 import { createWorker } from './worker';
 
 async function main() {
@@ -19,10 +18,10 @@ async function main() {
   await prepareStoredSecrets(db, secretKeys, logger);
   const { client, connection } = await connectTemporal(config.temporalAddress ?? '127.0.0.1:7233', config.temporalNamespace);
   const { worker, close } = await createWorker({ config, temporalAddress: config.temporalAddress ?? '127.0.0.1:7233', db, client, log: logger });
-  const stopSweeper = startStrandedEventSweeper(createEventService({ db, config, temporal: client, catalog: createCatalog(db, config.presets) }), logger);
+  const stopReconciler = startReconcilerLoop(createReconciler({ db, config, temporal: client, log: logger }), logger, config.reconcileIntervalMs);
   logger.info({ taskQueue: config.taskQueue }, 'worker started');
   await worker.run(); // returns after SIGINT/SIGTERM (the SDK installs those handlers)
-  stopSweeper();
+  stopReconciler();
   await close();
   await connection.close();
   await db.destroy();

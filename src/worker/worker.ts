@@ -37,6 +37,7 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     mailer,
     send: { policy: parseAllowedCidrs(config.allowedCidrs), resolver: opts.resolver },
     secretKeys,
+    log: opts.log,
   });
   const worker = await Worker.create({
     connection,

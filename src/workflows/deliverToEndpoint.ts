@@ -1,17 +1,20 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   condition,
+  continueAsNew,
   isCancellation,
   proxyActivities,
   setHandler,
   sleep,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { DeliveryStatusKey } from '../temporal/names';
 import { creditsGrantedSignal } from './signals';
-import { ENDPOINT_GONE, RETRIES_EXHAUSTED, type DeliverInput, type DeliveryResult } from './types';
+import { ENDPOINT_GONE, RESULT_UNRECORDABLE, RETRIES_EXHAUSTED, type AttemptOutcome, type DeliverInput, type DeliveryResult } from './types';
 
 // The attempt activity carries the webhook's retry schedule itself: after a failed HTTP
 // attempt it throws with `nextRetryDelay` from the schedule (src/domain/retrySchedule.ts),
@@ -24,55 +27,78 @@ const { attemptDelivery } = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' }, // no maximumAttempts: unlimited
 });
 
-const { recordDeliveryFailure, reportDeliverySuccess } = proxyActivities<Activities>({
+const { recordDeliveryFailure, reportDeliverySuccess, markDeliveryCancelled } = proxyActivities<Activities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 
 /**
- * A delivery's own workflow: takes over from the dispatch workflow when the first attempt
- * failed (waits until `firstRetryAt`, then retries on the webhook's schedule) or was held for
- * credits; a manual replay starts one for its new attempt series.
+ * A held delivery re-checks its team's credits now and then; past this many history events its
+ * workflow continues as new, so a team without credits for days never nears Temporal's limit.
+ */
+export const HELD_MAX_HISTORY_EVENTS = 500;
+
+/**
+ * A delivery's own workflow, one per attempt series. It takes over when a delivery must wait —
+ * a retry on its webhook's schedule (after `notBefore`), a hold for credits, a re-send — or
+ * records a failure, so every failed delivery has a workflow; with
+ * HOOKFERRY_DELIVERY_WORKFLOWS=every it also makes every first attempt.
  */
 export async function deliverToEndpoint(input: DeliverInput): Promise<DeliveryResult> {
+  // Counted, not flagged: a grant that arrives while an attempt is running is not lost.
+  let grants = 0;
+  setHandler(creditsGrantedSignal, () => void grants++);
   try {
-    return await deliver(input);
+    return await deliver(input, () => grants);
   } catch (err) {
-    // Cancelled because its webhook was disabled or deleted (the row is already marked).
-    if (isCancellation(err)) setStatus('cancelled');
+    if (isCancellation(err)) {
+      // Cancelled because its webhook was disabled or deleted (the row is marked already) or by
+      // someone in the Temporal UI: mark the row, so the reconciler does not bring it back.
+      await CancellationScope.nonCancellable(() => markDeliveryCancelled({ deliveryId: input.deliveryId, series: input.series }));
+      setStatus('cancelled');
+    }
     throw err;
   }
 }
 
-async function deliver(input: DeliverInput): Promise<DeliveryResult> {
-  let creditsGranted = false;
-  setHandler(creditsGrantedSignal, () => {
-    creditsGranted = true;
-  });
-  if (input.firstRetryAt !== undefined) {
-    const wait = input.firstRetryAt - Date.now();
+async function deliver(input: DeliverInput, grantsSoFar: () => number): Promise<DeliveryResult> {
+  if (input.endedFailed) return failed(input, input.endedFailed.gone);
+  if (input.notBefore !== undefined) {
+    const wait = input.notBefore - Date.now();
     if (wait > 0) await sleep(wait);
   }
 
+  let held = false;
   for (;;) {
-    let outcome;
+    const grantsBefore = grantsSoFar();
+    let outcome: AttemptOutcome;
     try {
-      outcome = await attemptDelivery({ deliveryId: input.deliveryId });
+      outcome = await attemptDelivery({ deliveryId: input.deliveryId, series: input.series });
     } catch (err) {
       const failure = err instanceof ActivityFailure ? err.cause : undefined;
-      if (failure instanceof ApplicationFailure && (failure.type === RETRIES_EXHAUSTED || failure.type === ENDPOINT_GONE)) {
-        await recordDeliveryFailure({ deliveryId: input.deliveryId, gone: failure.type === ENDPOINT_GONE });
-        setStatus('failed');
-        return { status: 'failed' };
+      if (failure instanceof ApplicationFailure) {
+        if (failure.type === RETRIES_EXHAUSTED || failure.type === ENDPOINT_GONE) return failed(input, failure.type === ENDPOINT_GONE);
+        if (failure.type === RESULT_UNRECORDABLE) {
+          // The activity logged the attempt and marked the delivery failed; nothing to retry.
+          setStatus('failed');
+          return { status: 'failed' };
+        }
       }
       throw err;
     }
 
     if (outcome.status === 'held') {
-      // Not enough credits: wait for a grant (signalled by the API) or re-check periodically.
-      setStatus('held');
-      creditsGranted = false;
-      await condition(() => creditsGranted, outcome.recheckAfterMs);
+      if (!held) setStatus('held');
+      held = true;
+      // Woken by a credit grant (signalled by the API), or re-checks after a while.
+      const granted = await condition(() => grantsSoFar() > grantsBefore, outcome.recheckAfterMs);
+      if (granted) {
+        held = false;
+        setStatus('pending');
+      }
+      if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= HELD_MAX_HISTORY_EVENTS) {
+        await continueAsNew<typeof deliverToEndpoint>({ ...input, notBefore: undefined });
+      }
       continue;
     }
     if (outcome.status === 'succeeded' && outcome.resetsHealth) {
@@ -83,6 +109,13 @@ async function deliver(input: DeliverInput): Promise<DeliveryResult> {
   }
 }
 
-function setStatus(status: string): void {
+/** Marks the delivery failed for good and tells its webhook's health workflow. */
+async function failed(input: DeliverInput, gone: boolean): Promise<DeliveryResult> {
+  await recordDeliveryFailure({ deliveryId: input.deliveryId, gone });
+  setStatus('failed');
+  return { status: 'failed' };
+}
+
+function setStatus(status: DeliveryResult['status'] | 'held' | 'pending'): void {
   upsertSearchAttributes([{ key: DeliveryStatusKey, value: status }]);
 }

@@ -1,9 +1,9 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { continueAsNew, ParentClosePolicy, proxyActivities, proxyLocalActivities, startChild, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { DeliveryStatusKey, EventTypeKey, TeamIdKey, WebhookIdKey } from '../temporal/names';
 import { deliverToEndpoint } from './deliverToEndpoint';
-import type { DispatchInput, DispatchPage, FollowUp } from './types';
+import { deliveryWorkflowStart, type StartingStatus } from './deliveryWorkflowStart';
+import type { DeliverInput, DeliveryRef, DispatchInput, HandOver } from './types';
 
 /** Deliveries per run; the run continues-as-new after each page, so history and pending
  *  children stay far below Temporal's limits however many endpoints an event matches. */
@@ -23,13 +23,13 @@ const { attemptFirstDeliveries } = proxyActivities<Activities>({
 });
 
 /**
- * One per batch of ingested events (the API gathers events that arrive within a few
- * milliseconds of each other, so under load many share a workflow): claims the events and
- * plans their deliveries page by page. Then, by default, starts one `deliverToEndpoint`
- * workflow per delivery. With `batchFirstAttempts` it makes every first attempt itself and
- * starts a delivery's own workflow only when it needs more (a retry on its webhook's schedule,
- * or a hold for credits): the common case, an attempt that succeeds, then costs a share of one
- * workflow instead of a workflow of its own.
+ * One per batch of ingested events (the API gathers events that arrive within a short window,
+ * so under load many share a workflow): claims the events and plans their deliveries page by
+ * page, then makes every first attempt of the page in one activity. A delivery gets its own
+ * `deliverToEndpoint` workflow only when it needs one (a retry, a hold for credits, a failure):
+ * the common case, an attempt that succeeds, costs a share of this workflow instead of a
+ * workflow of its own. With HOOKFERRY_DELIVERY_WORKFLOWS=every (decided by the worker's
+ * planning) every delivery gets its own workflow, which makes the first attempt.
  */
 export async function dispatchEvents(input: DispatchInput): Promise<{ deliveries: number }> {
   const page = await planDispatchPage({
@@ -37,13 +37,13 @@ export async function dispatchEvents(input: DispatchInput): Promise<{ deliveries
     eventIds: input.eventIds,
     cursor: input.cursor,
     limit: input.pageSize ?? DISPATCH_PAGE_SIZE,
-    batchFirstAttempts: input.batchFirstAttempts,
   });
-  if (input.batchFirstAttempts && page.deliveries.length > 0) {
-    const followUps = await attemptFirstDeliveries({ deliveryIds: page.deliveries.map((d) => d.deliveryId) });
-    await Promise.all(followUps.map((f) => startDelivery(page.deliveries.find((d) => d.deliveryId === f.deliveryId)!, f)));
-  } else {
-    await Promise.all(page.deliveries.map((d) => startDelivery(d)));
+  if (page.deliveryWorkflows === 'every') {
+    await Promise.all(page.deliveries.map((d) => startDeliveryWorkflow(d, {}, 'pending')));
+  } else if (page.deliveries.length > 0) {
+    const handOvers = await attemptFirstDeliveries({ deliveryIds: page.deliveries.map((d) => d.deliveryId) });
+    const byId = new Map(page.deliveries.map((d) => [d.deliveryId, d]));
+    await Promise.all(handOvers.map((h) => startDeliveryWorkflow(byId.get(h.deliveryId)!, ...takeOver(h))));
   }
 
   const deliveries = (input.deliveriesSoFar ?? 0) + page.deliveries.length;
@@ -53,22 +53,24 @@ export async function dispatchEvents(input: DispatchInput): Promise<{ deliveries
   return { deliveries };
 }
 
-/** Starts the delivery's own workflow, which outlives this one: from the first attempt, or taking over after it. */
-async function startDelivery(d: DispatchPage['deliveries'][number], takeOver?: FollowUp): Promise<void> {
+/** What the delivery's own workflow starts with after a first attempt made here. */
+function takeOver(h: HandOver): [Pick<DeliverInput, 'notBefore' | 'endedFailed'>, StartingStatus] {
+  switch (h.reason) {
+    case 'retry':
+      return [{ notBefore: h.retryAt }, 'retrying'];
+    case 'held':
+      return [{}, 'held'];
+    case 'failed':
+      return [{ endedFailed: { gone: h.gone } }, 'failed'];
+  }
+}
+
+/** Starts the delivery's own workflow, which outlives this one. */
+async function startDeliveryWorkflow(d: DeliveryRef, start: Pick<DeliverInput, 'notBefore' | 'endedFailed'>, status: StartingStatus): Promise<void> {
   try {
-    await startChild(deliverToEndpoint, {
-      workflowId: takeOver?.workflowId ?? d.workflowId,
-      args: [{ deliveryId: d.deliveryId, webhookId: d.webhookId, teamId: d.teamId, eventType: d.eventType, test: d.test, firstRetryAt: takeOver?.retryAt }],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      typedSearchAttributes: [
-        { key: TeamIdKey, value: d.teamId },
-        { key: WebhookIdKey, value: d.webhookId },
-        { key: EventTypeKey, value: d.eventType },
-        { key: DeliveryStatusKey, value: !takeOver ? 'pending' : takeOver.retryAt === undefined ? 'held' : 'retrying' },
-      ],
-    });
+    await startChild(deliverToEndpoint, { ...deliveryWorkflowStart(d, start, status), parentClosePolicy: ParentClosePolicy.ABANDON });
   } catch (err) {
-    // Already started by an earlier run of this page (e.g. after a worker crash).
+    // Already started: by an earlier run of this page (a worker crash), or by the reconciler.
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
 }

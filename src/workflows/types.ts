@@ -1,21 +1,8 @@
 // Inputs, outputs and signal payloads of Hookferry's workflows. Plain data, no I/O.
 
-export interface FanOutInput {
-  eventId: string;
-  teamId: string;
-  eventType: string;
-  /** Continue-as-new cursor: the last webhook id already handled. */
-  afterWebhookId?: string;
-  startedSoFar?: number;
-  /** Children per run (default FAN_OUT_PAGE_SIZE); tests use small pages. */
-  pageSize?: number;
-}
-
 export interface DispatchInput {
   /** The batch of events this workflow claims, plans and makes the first attempts for. */
   eventIds: string[];
-  /** Make the first attempts here (HOOKFERRY_BATCH_FIRST_ATTEMPTS) instead of one workflow per delivery. */
-  batchFirstAttempts?: boolean;
   /** Continue-as-new cursor: where the next page of deliveries starts. */
   cursor?: DispatchCursor;
   deliveriesSoFar?: number;
@@ -30,53 +17,62 @@ export interface DispatchCursor {
   afterWebhookId: string;
 }
 
-export interface DispatchPage {
-  deliveries: Array<PlannedDelivery & { teamId: string; eventType: string }>;
-  nextCursor?: DispatchCursor;
-}
+/**
+ * Which deliveries get a deliverToEndpoint workflow of their own (HOOKFERRY_DELIVERY_WORKFLOWS,
+ * read by the worker only): `as-needed` — those that must wait (a retry, a hold for credits, a
+ * re-send) or that failed; `every` — every delivery, from its first attempt.
+ */
+export type DeliveryWorkflows = 'as-needed' | 'every';
 
-/** A first attempt that did not settle its delivery: the delivery's own workflow takes over. */
-export interface FollowUp {
+/** What a delivery's own workflow needs to know about it (also its search attributes). */
+export interface DeliveryRef {
   deliveryId: string;
-  /** The delivery's own workflow, which takes over from here. */
-  workflowId: string;
-  /** Epoch ms of the next attempt after a failed one; absent when the delivery is held for credits. */
-  retryAt?: number;
-}
-
-export interface PlannedDelivery {
-  deliveryId: string;
-  webhookId: string;
-  workflowId: string;
-  test: boolean;
-}
-
-export interface DeliveryPlanPage {
-  deliveries: PlannedDelivery[];
-  nextCursor?: string;
-}
-
-export interface DeliverInput {
-  deliveryId: string;
+  /** The attempt series this workflow runs (1, then one more per re-send). */
+  series: number;
   webhookId: string;
   teamId: string;
   eventType: string;
   test: boolean;
-  /** Set when the dispatch workflow already made the first attempt: wait until then, then retry. */
-  firstRetryAt?: number;
 }
 
+export interface DispatchPage {
+  deliveries: DeliveryRef[];
+  nextCursor?: DispatchCursor;
+  /** Decided by the worker that planned the page, recorded in history with the plan. */
+  deliveryWorkflows: DeliveryWorkflows;
+}
+
+/** A first attempt that did not settle its delivery: the delivery's own workflow takes over. */
+export type HandOver =
+  /** Failed, and the schedule allows another attempt at `retryAt` (epoch ms). */
+  | { deliveryId: string; reason: 'retry'; retryAt: number }
+  /** Not enough credits: wait for a grant. */
+  | { deliveryId: string; reason: 'held' }
+  /** Failed for good (schedule used up, or 410 Gone): the workflow records it, so every failed delivery has one. */
+  | { deliveryId: string; reason: 'failed'; gone: boolean };
+
+export interface DeliverInput extends DeliveryRef {
+  /** No attempt before this time (epoch ms): the next attempt after one made elsewhere. */
+  notBefore?: number;
+  /** The attempt made elsewhere ended the delivery for good: only record the failure. */
+  endedFailed?: { gone: boolean };
+}
+
+/** The status a delivery's own workflow ends with (also its DeliveryStatus search attribute). */
+export type DeliveryResult = { status: 'succeeded' | 'failed' | 'cancelled' };
+
+/** What one attempt activity reports when it did not end the delivery by throwing. */
 export type AttemptOutcome =
   | { status: 'succeeded'; resetsHealth: boolean }
   | { status: 'cancelled' }
   | { status: 'held'; recheckAfterMs: number };
 
-export type DeliveryResult = { status: 'succeeded' | 'failed' | 'cancelled' };
-
 /** Error types the delivery activity throws to end a series early. */
 export const RETRIES_EXHAUSTED = 'RetriesExhausted';
 export const ENDPOINT_GONE = 'EndpointGone';
 export const ATTEMPT_FAILED = 'DeliveryAttemptFailed';
+/** The attempt's result could not be recorded (a database error that retrying cannot fix). */
+export const RESULT_UNRECORDABLE = 'ResultUnrecordable';
 
 export interface FailureNote {
   deliveryId: string;

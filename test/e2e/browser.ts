@@ -37,10 +37,9 @@ export function launchChromium(): Promise<Browser> {
 export function buildDashboard(): void {
   if (process.env.HOOKFERRY_E2E_SKIP_BUILD === '1' && fs.existsSync(path.join(REPO_ROOT, 'web', 'dist', 'index.html'))) return;
   const vite = path.join(REPO_ROOT, 'node_modules', '.bin', 'vite');
-  const r = spawnSync(vite, ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
+  const r = spawnSync(vite, ['build', '--config', 'web/vite.config.mts', '--logLevel', 'warn'], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
-    env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' },
   });
   if (r.status !== 0) throw new Error(`vite build failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createCatalog } from '../../src/services/catalog';
-import { createEventService } from '../../src/services/events';
+import pino from 'pino';
+import { createReconciler } from '../../src/services/reconciler';
 import { createWebhook } from '../helpers/fixtures';
 import { startPrivatePostgres, type PrivatePostgres } from '../helpers/privatePostgres';
 import { startStack, type Stack } from '../helpers/stack';
@@ -9,8 +9,8 @@ import { spawnWorker, type WorkerProcess } from '../helpers/workerProcess';
 
 // Scenario 2: PostgreSQL really stopped (`pg_ctl stop -m fast`) for 20 s while events are being
 // ingested and delivered. The cluster is this test's own (initdb in a temp dir, own port), so
-// stopping it disturbs nobody. The worker is a real process with its stranded-event sweeper,
-// as in production.
+// stopping it disturbs nobody. The worker is a real process with its reconciler, as in
+// production.
 jest.setTimeout(240_000);
 
 const OUTAGE_MS = 20_000;
@@ -184,11 +184,11 @@ test('PostgreSQL down for 20 s: 503 database_unavailable for writes, never a 202
   );
 });
 
-test('an event whose "dispatched" mark was lost (database gone after the workflow started) is not delivered again by the sweeper', async () => {
+test('an event whose "planned" mark was lost is not delivered again by the reconciler', async () => {
   const team = await stack.createTeam({ credits: 100 });
   stack.receiver.respond = (req, res) => void res.writeHead(req.path.startsWith('/lost-mark-fail') ? 500 : 200).end();
   await createWebhook(stack, team.apiKey, { url: `${stack.receiver.url}/lost-mark-ok` });
-  await createWebhook(stack, team.apiKey, { url: `${stack.receiver.url}/lost-mark-fail` });
+  await createWebhook(stack, team.apiKey, { url: `${stack.receiver.url}/lost-mark-fail`, retrySchedule: { delays: [] } });
   const res = await stack.call('POST', '/v1/events', { key: team.apiKey, body: { event: 'message.sent', data: {} } });
   expect(res.status).toBe(202);
   const finished = () =>
@@ -196,16 +196,20 @@ test('an event whose "dispatched" mark was lost (database gone after the workflo
   await waitFor(async () => (await finished()).length === 2, { timeoutMs: 30_000, what: 'both deliveries finished' });
   const before = { ok: stack.receiver.at('/lost-mark-ok').length, fail: stack.receiver.at('/lost-mark-fail').length };
 
-  // What a PostgreSQL outage between "workflow started" and "dispatched_at written" leaves behind.
-  await stack.db.updateTable('events').set({ dispatched_at: null, created_at: new Date(Date.now() - 60_000) }).where('id', '=', res.body.id).execute();
-  // The sweeper (the worker process runs one too; either may get there first) starts it again.
-  const events = createEventService({ db: stack.db, config: stack.config, temporal: stack.client, catalog: createCatalog(stack.db, stack.config.presets) });
-  await events.dispatchStranded(1_000);
-  await sleep(3_000);
+  // What a crash between dispatching and marking the event planned would leave behind.
+  await stack.db.updateTable('events').set({ planned_at: null, created_at: new Date(Date.now() - 60_000) }).where('id', '=', res.body.id).execute();
+  // The reconciler (the worker process runs one too; either may get there first) runs the
+  // event's dispatch workflow again: it re-plans, finds both deliveries finished, sends nothing.
+  const { dispatch_workflow_id: dispatchId } = await stack.db.selectFrom('events').select('dispatch_workflow_id').where('id', '=', res.body.id).executeTakeFirstOrThrow();
+  const reconciler = createReconciler({ db: stack.db, config: { ...stack.config, reconcileMarginMs: 1_000 }, temporal: stack.client, log: pino({ level: 'silent' }) });
+  await reconciler.reconcile();
+  await waitFor(async () => (await stack.db.selectFrom('events').select('planned_at').where('id', '=', res.body.id).executeTakeFirstOrThrow()).planned_at !== null, {
+    what: 'the event planned again',
+  });
+  // The re-run (the newest run of the same workflow id) has ended: nothing more will be sent.
+  expect(await stack.client.workflow.getHandle(dispatchId!).result()).toEqual({ deliveries: 2 });
   expect({ ok: stack.receiver.at('/lost-mark-ok').length, fail: stack.receiver.at('/lost-mark-fail').length }).toEqual(before);
   expect((await finished()).map((d) => d.status).sort()).toEqual(['failed', 'succeeded']);
-  const e = await stack.db.selectFrom('events').select('dispatched_at').where('id', '=', res.body.id).executeTakeFirstOrThrow();
-  expect(e.dispatched_at).not.toBeNull();
   const ledger = await stack.db.selectFrom('credit_ledger').select('delivery_id').where('team_id', '=', team.id).where('reason', '=', 'delivery').execute();
   expect(ledger).toHaveLength(1);
 });

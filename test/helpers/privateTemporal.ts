@@ -6,9 +6,9 @@ import { startDevServer, type DevServer } from '../../src/temporal/devServer';
 import { freePort } from './globalSetup';
 
 /**
- * A Temporal dev server of a test's own, on a free port, with its state in a SQLite file, so a
- * test can kill it and start it again on the same file and port. The run's shared server is
- * never touched.
+ * A Temporal dev server of a test's own, on a free port, with its state in a SQLite file (or in
+ * memory), so a test can kill it and start it again on the same file and port. The run's shared
+ * server is never touched.
  */
 export interface PrivateTemporal {
   address: string;
@@ -22,7 +22,8 @@ export interface PrivateTemporal {
   destroy(): Promise<void>;
 }
 
-export async function startPrivateTemporal(): Promise<PrivateTemporal> {
+/** `inMemory`: no SQLite file, so a restart loses every workflow (a Temporal state loss). */
+export async function startPrivateTemporal(opts: { inMemory?: boolean } = {}): Promise<PrivateTemporal> {
   const cliPath = await ensureTemporalCli();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hookferry-temporal-'));
   const dbFile = path.join(dir, 'temporal.db');
@@ -33,7 +34,7 @@ export async function startPrivateTemporal(): Promise<PrivateTemporal> {
     let lastError: unknown;
     for (let i = 0; i < 5; i++) {
       try {
-        current = await startDevServer({ cliPath, port, headless: true, dbFile });
+        current = await startDevServer({ cliPath, port, headless: true, dbFile: opts.inMemory ? undefined : dbFile });
         return;
       } catch (err) {
         lastError = err;

@@ -10,6 +10,10 @@ export interface SpawnOptions {
   name: string;
   /** Script run as `node --import tsx <entry>` from the repository root, e.g. 'src/worker/main.ts'. */
   entry: string;
+  /** Command-line arguments for the entry script. */
+  args?: string[];
+  /** A command that runs it, e.g. ['ip', 'netns', 'exec', name] (which must exec, so signals reach node). */
+  prefix?: string[];
   /** Added on top of this process's environment; an undefined value leaves the variable unset (as spawn does). */
   env?: NodeJS.ProcessEnv;
   /** Text (usually a pino `"msg":"…"` fragment) on stdout or stderr that means the process is ready. */
@@ -35,7 +39,8 @@ export interface SpawnedProcess {
  */
 export async function spawnUntilLogLine(opts: SpawnOptions): Promise<SpawnedProcess> {
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const child = spawn(process.execPath, ['--import', 'tsx', opts.entry], {
+  const argv = [...(opts.prefix ?? []), process.execPath, '--import', 'tsx', opts.entry, ...(opts.args ?? [])];
+  const child = spawn(argv[0]!, argv.slice(1), {
     cwd: ROOT,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -16,7 +16,7 @@ import { startSmtpServer } from './smtp';
 export const TEST_ADMIN_KEY = 'test-admin-key';
 
 let runtimeInstalled = false;
-function quietRuntime() {
+export function quietRuntime() {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {

@@ -23,6 +23,9 @@ export async function spawnWorker(config: Config, env: Record<string, string> = 
       HOOKFERRY_ATTEMPT_TIMEOUT_MS: String(config.attemptTimeoutMs),
       SMTP_URL: config.smtpUrl ?? '',
       ...(config.secretKeys ? keyRingSettings(config.secretKeys) : {}),
+      // The reconciler at test speed: it looks every second at work overdue by two.
+      HOOKFERRY_RECONCILE_INTERVAL_MS: '1000',
+      HOOKFERRY_RECONCILE_MARGIN_MS: '2000',
       LOG_LEVEL: 'info',
       ...env,
     },

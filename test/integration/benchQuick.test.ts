@@ -38,7 +38,7 @@ test('npm run bench -- --quick writes a complete, well-formed result', async () 
   try {
     const { code, output } = await runQuickBench(file);
     if (code !== 0) throw new Error(`bench exited with ${code}:\n${output}`);
-    expect(output).toContain('## Hookferry benchmark (quick, first attempts batched)');
+    expect(output).toContain('## Hookferry benchmark (quick, HOOKFERRY_DELIVERY_WORKFLOWS=as-needed)');
     const r = JSON.parse(readFileSync(file, 'utf8'));
 
     expect(r.meta.mode).toBe('quick');

@@ -175,8 +175,13 @@ test.each(['disable', 'delete'] as const)('%s cancels delivery workflows waiting
   const hook = await createWebhook(stack, team.apiKey, { url: `${stack.receiver.url}/cancel-${action}`, retrySchedule: { delays: ['1h'] } });
   const e = await postEvent(stack, team.apiKey, 'message.sent');
   const d = await waitForDelivery(stack, team.apiKey, e.id, ['retrying']);
-  const handle = stack.client.workflow.getHandle(d.workflowId);
-  expect((await handle.describe()).status.name).toBe('RUNNING');
+  // The dispatch made the first attempt and hands the retry to the delivery's own workflow.
+  const handle = await waitFor(async () => {
+    const row = await stack.call('GET', `/v1/deliveries/${d.id}`, { key: team.apiKey });
+    if (!row.body.deliveryWorkflowId) return undefined;
+    const h = stack.client.workflow.getHandle(row.body.deliveryWorkflowId as string);
+    return (await h.describe().then((x) => x.status.name, () => undefined)) === 'RUNNING' ? h : undefined;
+  }, { what: 'the delivery waiting in its own workflow' });
 
   const res = action === 'disable'
     ? await stack.call('POST', `/v1/webhooks/${hook.id}/disable`, { key: team.apiKey })

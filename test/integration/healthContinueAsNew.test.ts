@@ -84,8 +84,8 @@ test('dispatch and delivery histories replay against the current workflow code',
   const d = await waitForDelivery(stack, team.apiKey, e.id, ['succeeded']);
   // The first attempt failed, so the delivery has its own workflow, a child of the dispatch.
   const claim = await stack.db.selectFrom('events').select('dispatch_workflow_id').where('id', '=', e.id).executeTakeFirstOrThrow();
-  expect(d.workflowId).not.toBe(claim.dispatch_workflow_id);
-  const ids = [claim.dispatch_workflow_id!, d.workflowId];
+  expect(d.deliveryWorkflowId).toBe(`deliver-${d.id}-1`);
+  const ids = [claim.dispatch_workflow_id!, d.deliveryWorkflowId];
   await Promise.all(ids.map((id) => stack.client.workflow.getHandle(id).result()));
   const histories = await Promise.all(ids.map(async (id) => ({ workflowId: id, history: await stack.client.workflow.getHandle(id).fetchHistory() })));
   let replayed = 0;

@@ -5,7 +5,7 @@ import { newId } from '../../src/ids';
 import { expectError } from '../helpers/apiAssertions';
 import { createWebhook, postEvent, verifySignatures, waitForDelivery } from '../helpers/fixtures';
 import { startStack, type Stack } from '../helpers/stack';
-import { sleep, waitFor } from '../helpers/wait';
+import { waitFor } from '../helpers/wait';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -61,7 +61,8 @@ describe('test endpoints', () => {
     expect(sent.status).toBe(202);
     expect(sent.body.deliveries.map((d: { webhookId: string }) => d.webhookId).sort()).toEqual([a.id, b.id].sort());
     for (const w of [a, b]) await waitForDelivery(stack, team.apiKey, sent.body.eventId, ['succeeded'], { webhookId: w.id });
-    await sleep(300);
+    // The dispatch workflow is done with the event: nothing more will be sent for it.
+    expect(await stack.client.workflow.getHandle(sent.body.deliveries[0].dispatchWorkflowId).result()).toEqual({ deliveries: 2 });
     expect(stack.receiver.at('/t/').map((r) => r.path).sort()).toEqual(['/t/a', '/t/b']);
     const payload = verifySignatures(stack.receiver.at('/t/a')[0]!, a.secret);
     expect(payload.test).toBe(true);
@@ -115,7 +116,7 @@ describe('inspection', () => {
       eventRows.push({ id: eventId, team_id: team.id, type: i % 2 ? 'message.sent' : 'prospect.qualified', payload: '{}', created_at: createdAt });
       deliveryRows.push({
         id: newId('msg'), team_id: team.id, event_id: eventId, webhook_id: wh.id, event_type: i % 2 ? 'message.sent' : 'prospect.qualified',
-        status: (i % 5 === 0 ? 'failed' : 'succeeded') as 'failed' | 'succeeded', workflow_id: `wf-${i}`, created_at: createdAt,
+        status: (i % 5 === 0 ? 'failed' : 'succeeded') as 'failed' | 'succeeded', dispatch_workflow_id: `dispatch-wf-${i}`, created_at: createdAt,
       });
     }
     await stack.db.insertInto('events').values(eventRows).execute();
@@ -134,7 +135,8 @@ describe('inspection', () => {
     expect(failed.body.data.every((d: { status: string; eventType: string }) => d.status === 'failed' && d.eventType === 'prospect.qualified')).toBe(true);
     const windowed = await stack.call('GET', `/v1/webhooks/${wh.id}/deliveries?since=${new Date(base + 300_000).toISOString()}&until=${new Date(base + 301_000).toISOString()}`, { key: team.apiKey });
     expect(windowed.body.data).toHaveLength(3);
-    expect(failed.body.data[0].workflowUrl).toMatch(/\/namespaces\/default\/workflows\/wf-/);
+    expect(failed.body.data[0].dispatchWorkflowUrl).toMatch(/\/namespaces\/default\/workflows\/dispatch-wf-/);
+    expect(failed.body.data[0].deliveryWorkflowUrl).toBeNull();
     const bad = await stack.call('GET', `/v1/webhooks/${wh.id}/deliveries?cursor=garbage`, { key: team.apiKey });
     expect(bad.status).toBe(400);
 
@@ -181,7 +183,7 @@ describe('inspection', () => {
       const times = all.body.data.map((d: DeliveryJson) => Date.parse(d.createdAt));
       expect(times).toEqual([...times].sort((x, y) => y - x));
       expect(new Set(all.body.data.map((d: DeliveryJson) => d.webhookId))).toEqual(new Set([a.id, b.id]));
-      expect(all.body.data[0]).toMatchObject({ eventType: 'message.sent', status: 'succeeded', webhookId: a.id, workflowUrl: expect.any(String) });
+      expect(all.body.data[0]).toMatchObject({ eventType: 'message.sent', status: 'succeeded', webhookId: a.id, dispatchWorkflowUrl: expect.any(String), deliveryWorkflowId: null });
 
       // The other team sees only its own delivery.
       const theirs = await stack.call('GET', '/v1/deliveries', { key: other.apiKey });
@@ -272,8 +274,11 @@ describe('replay', () => {
     expect(rec.body.started).toBe(2);
     const again = await stack.call('POST', `/v1/webhooks/${wh.id}/recover`, { key: team.apiKey, body: { since }, headers: { 'idempotency-key': 'recover-1' } });
     expect(again.body).toEqual(rec.body);
-    for (const id of failedEvents.slice(1)) await waitForDelivery(stack, team.apiKey, id, ['succeeded']);
-    await sleep(500);
+    for (const id of failedEvents.slice(1)) {
+      const d = await waitForDelivery(stack, team.apiKey, id, ['succeeded']);
+      // Its re-send's workflow has finished: nothing more will be sent for it.
+      expect(await stack.client.workflow.getHandle(d.deliveryWorkflowId).result()).toEqual({ status: 'succeeded' });
+    }
     const perDelivery = new Map<string, number>();
     for (const r of stack.receiver.at('/replay')) perDelivery.set(r.headers['webhook-id']!, (perDelivery.get(r.headers['webhook-id']!) ?? 0) + 1);
     expect(perDelivery.get(goodDelivery.id)).toBe(1);
@@ -288,25 +293,60 @@ describe('replay', () => {
     expect(clash.body.error.code).toBe('delivery_in_progress');
   });
 
-  test('Temporal visibility finds delivery workflows by TeamId, WebhookId, EventType and DeliveryStatus', async () => {
+  test('a re-send of a succeeded delivery is delivered once more and charged nothing, while deliveries made meanwhile are charged once', async () => {
+    const team = await stack.createTeam({ credits: 100 });
+    await createWebhook(stack, team.apiKey, { url: `${stack.receiver.url}/resend-ok` });
+    const original = await postEvent(stack, team.apiKey, 'message.sent', { original: true });
+    const done = await waitForDelivery(stack, team.apiKey, original.id, ['succeeded']);
+    expect((await stack.call('GET', '/v1/credits', { key: team.apiKey })).body.balance).toBe(98);
+
+    // The re-send and five new events at once: their successes meet in the same recorder.
+    const [resend, ...others] = await Promise.all([
+      stack.call('POST', `/v1/deliveries/${done.id}/retry`, { key: team.apiKey }),
+      ...Array.from({ length: 5 }, (_, i) => postEvent(stack, team.apiKey, 'message.sent', { i })),
+    ]);
+    expect(resend!.status).toBe(202);
+    expect(resend!.body).toEqual({ deliveryId: done.id, deliveryWorkflowId: `deliver-${done.id}-2`, series: 2 });
+    expect(await stack.client.workflow.getHandle(resend!.body.deliveryWorkflowId).result()).toEqual({ status: 'succeeded' });
+    for (const e of others as Array<{ id: string }>) await waitForDelivery(stack, team.apiKey, e.id, ['succeeded']);
+
+    const again = await stack.call('GET', `/v1/deliveries/${done.id}`, { key: team.apiKey });
+    expect(again.body).toMatchObject({ status: 'succeeded', series: 2, deliveryWorkflowId: `deliver-${done.id}-2` });
+    expect(again.body.attempts.map((a: { series: number; statusCode: number }) => [a.series, a.statusCode])).toEqual([[1, 200], [2, 200]]);
+    expect(stack.receiver.at('/resend-ok').filter((r) => r.headers['webhook-id'] === done.id)).toHaveLength(2);
+    // Six deliveries charged once each; the re-send was free.
+    const ledger = await stack.db.selectFrom('credit_ledger').select('delivery_id').where('team_id', '=', team.id).where('reason', '=', 'delivery').execute();
+    expect(ledger).toHaveLength(6);
+    expect(new Set(ledger.map((l) => l.delivery_id)).size).toBe(6);
+    expect((await stack.call('GET', '/v1/credits', { key: team.apiKey })).body.balance).toBe(100 - 2 * 6);
+  });
+
+  test('Temporal visibility finds failed deliveries by TeamId, WebhookId, EventType and DeliveryStatus; successes link their dispatch', async () => {
     const team = await stack.createTeam();
     stack.receiver.respond = (req, res) => void res.writeHead(req.path.includes('bad') ? 500 : 200).end();
     const bad = await createWebhook(stack, team.apiKey, { url: `${stack.receiver.url}/vis/bad`, retrySchedule: { delays: [] } });
     const good = await createWebhook(stack, team.apiKey, { url: `${stack.receiver.url}/vis/good` });
     const e1 = await postEvent(stack, team.apiKey, 'campaign.started');
     const e2 = await postEvent(stack, team.apiKey, 'campaign.paused');
+    const failed: string[] = [];
     for (const e of [e1, e2]) {
-      await waitForDelivery(stack, team.apiKey, e.id, ['failed'], { webhookId: bad.id });
-      await waitForDelivery(stack, team.apiKey, e.id, ['succeeded'], { webhookId: good.id });
+      const f = await waitForDelivery(stack, team.apiKey, e.id, ['failed'], { webhookId: bad.id });
+      expect(f.deliveryWorkflowId).toBe(`deliver-${f.id}-1`);
+      failed.push(f.deliveryWorkflowId);
+      const s = await waitForDelivery(stack, team.apiKey, e.id, ['succeeded'], { webhookId: good.id });
+      // Succeeded at the first attempt: an attempt inside its dispatch workflow, no workflow of its own.
+      expect(s.deliveryWorkflowId).toBeNull();
+      expect(s.dispatchWorkflowId).toMatch(/^dispatch-dsp_/);
+      expect(s.dispatchWorkflowUrl).toContain(encodeURIComponent(s.dispatchWorkflowId));
     }
     const list = async (query: string) => {
       const ids: string[] = [];
       for await (const w of stack.client.workflow.list({ query })) ids.push(w.workflowId);
       return ids.sort();
     };
-    await waitFor(async () => (await list(`WebhookId = '${bad.id}' AND DeliveryStatus = 'failed'`)).length === 2, { what: 'failed deliveries by webhook' });
-    expect(await list(`WebhookId = '${bad.id}' AND DeliveryStatus = 'failed'`)).toEqual([`deliver-${e1.id}-${bad.id}`, `deliver-${e2.id}-${bad.id}`].sort());
-    await waitFor(async () => (await list(`TeamId = '${team.id}' AND EventType = 'campaign.paused' AND WorkflowType = 'deliverToEndpoint'`)).length === 2, { what: 'by team and event type' });
-    await waitFor(async () => (await list(`WebhookId = '${good.id}' AND DeliveryStatus = 'succeeded'`)).length === 2, { what: 'succeeded deliveries by webhook' });
+    const byWebhook = `WorkflowType = 'deliverToEndpoint' AND WebhookId = '${bad.id}' AND DeliveryStatus = 'failed'`;
+    await waitFor(async () => (await list(byWebhook)).length === 2, { what: 'failed deliveries by webhook' });
+    expect(await list(byWebhook)).toEqual(failed.sort());
+    await waitFor(async () => (await list(`TeamId = '${team.id}' AND EventType = 'campaign.paused' AND WorkflowType = 'deliverToEndpoint'`)).length === 1, { what: 'by team and event type' });
   });
 });

@@ -141,12 +141,18 @@ test('secrets at rest: create, rotate and re-key with deliveries in flight; ever
 });
 
 /**
- * The failure of the attempt that is waiting on a delivery: in its own workflow, or (first
- * attempts in high-throughput mode) in its event's dispatch workflow.
+ * The failure of the attempt that is waiting on a delivery: in its own workflow, or (a first
+ * attempt made by the dispatch workflow) in its event's dispatch workflow.
  */
 async function pendingFailure(on: Stack, eventId: string, webhookId: string): Promise<string | undefined> {
-  const event = await on.db.selectFrom('events').select('dispatch_workflow_id').where('id', '=', eventId).executeTakeFirst();
-  for (const workflowId of [deliveryWorkflowId(eventId, webhookId), event?.dispatch_workflow_id]) {
+  const d = await on.db
+    .selectFrom('deliveries')
+    .select(['id', 'series', 'delivery_workflow_id', 'dispatch_workflow_id'])
+    .where('event_id', '=', eventId)
+    .where('webhook_id', '=', webhookId)
+    .executeTakeFirst();
+  if (!d) return undefined;
+  for (const workflowId of new Set([d.delivery_workflow_id, deliveryWorkflowId(d.id, d.series), d.dispatch_workflow_id])) {
     if (!workflowId) continue;
     const described = await on.client.workflow.getHandle(workflowId).describe().catch(() => undefined);
     const message = described?.raw.pendingActivities?.find((a) => a.lastFailure?.message)?.lastFailure?.message;
@@ -155,12 +161,12 @@ async function pendingFailure(on: Stack, eventId: string, webhookId: string): Pr
   return undefined;
 }
 
-for (const mode of ['per-delivery', 'batched first attempts'] as const) {
-  test(`a worker without the key sends nothing: the attempt fails naming the key id and what to set; with the key back it goes out signed (${mode})`, async () => {
+for (const mode of ['as-needed', 'every'] as const) {
+  test(`a worker without the key sends nothing: the attempt fails naming the key id and what to set; with the key back it goes out signed (HOOKFERRY_DELIVERY_WORKFLOWS=${mode})`, async () => {
     const on =
-      mode === 'per-delivery'
+      mode === 'as-needed'
         ? stack
-        : await startStack({ env: { HOOKFERRY_SECRETS_KEY: KEY_B, HOOKFERRY_SECRETS_OLD_KEYS: KEY_A, HOOKFERRY_BATCH_FIRST_ATTEMPTS: 'true' } });
+        : await startStack({ env: { HOOKFERRY_SECRETS_KEY: KEY_B, HOOKFERRY_SECRETS_OLD_KEYS: KEY_A, HOOKFERRY_DELIVERY_WORKFLOWS: 'every' } });
     try {
       const team = await on.createTeam();
       const webhook = await createWebhook(on, team.apiKey, { url: `${on.receiver.url}/no-key` });

@@ -65,8 +65,12 @@ export interface Delivery {
   nextAttemptAt: string | null;
   createdAt: string;
   completedAt: string | null;
-  workflowId: string | null;
-  workflowUrl: string | null;
+  /** The dispatch workflow that planned the delivery (and made its first attempt unless it has its own). */
+  dispatchWorkflowId: string;
+  dispatchWorkflowUrl: string;
+  /** The delivery's own workflow, once it has one (a retry, a hold, a re-send, a failure). */
+  deliveryWorkflowId: string | null;
+  deliveryWorkflowUrl: string | null;
 }
 
 export interface Attempt {
@@ -86,12 +90,12 @@ export type DeliveryDetail = Delivery & { attempts: Attempt[] };
 
 export interface TestSendResult {
   eventId: string;
-  deliveries: Array<{ id: string; webhookId: string; workflowId: string }>;
+  deliveries: Array<{ id: string; webhookId: string; dispatchWorkflowId: string }>;
 }
 
 export interface RetryResult {
   deliveryId: string;
-  workflowId: string;
+  deliveryWorkflowId: string;
   series: number;
 }
 

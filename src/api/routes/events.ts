@@ -58,10 +58,10 @@ export function registerEventRoutes(t: RouteTable): void {
     handler: async ({ deps, team, params }) => ({ status: 200, body: await deps.deliveries.get(team.id, params.id) }),
   });
   t.add({
-    method: 'post', path: '/v1/deliveries/:id/retry', tag: 'Deliveries', auth: 'team', summary: 'Re-send a finished delivery (same webhook-id); Idempotency-Key guards double clicks',
+    method: 'post', path: '/v1/deliveries/:id/retry', tag: 'Deliveries', auth: 'team', summary: 'Re-send a finished delivery (succeeded, failed or cancelled) in a new attempt series, same webhook-id; free if it was charged before. Idempotency-Key guards double clicks',
     params: IdParams,
     responses: {
-      202: { description: 'Re-send started', schema: z.object({ deliveryId: z.string(), workflowId: z.string(), series: z.number() }) },
+      202: { description: 'Re-send started', schema: z.object({ deliveryId: z.string(), deliveryWorkflowId: z.string(), series: z.number() }) },
       404: { description: 'Not found', schema: ErrorSchema },
       409: { description: 'In progress, or webhook disabled', schema: ErrorSchema },
     },

@@ -1,13 +1,11 @@
 import { z } from 'zod';
 import { buildEnvelope } from '../../domain/envelope';
-import { planDeliveries } from '../../services/deliveryPlanning';
 import { ApiError } from '../errors';
 import { ErrorSchema, type RouteTable } from '../route';
 import { CatalogEntry, Envelope, TestSendBody } from '../schemas';
 
 /** Example timestamps are fixed so the example is stable between calls. */
 const EXAMPLE_TIME = new Date('2025-01-01T00:00:00.000Z');
-const TEST_SEND_LIMIT = 1_000;
 
 export function registerTestRoutes(t: RouteTable): void {
   t.add({
@@ -39,7 +37,7 @@ export function registerTestRoutes(t: RouteTable): void {
     method: 'post', path: '/v1/webhooks/test', tag: 'Testing', auth: 'team', summary: 'Send a test event to the subscribed active webhooks (or one); free of charge',
     body: TestSendBody,
     responses: {
-      202: { description: 'Deliveries started', schema: z.object({ eventId: z.string(), deliveries: z.array(z.object({ id: z.string(), webhookId: z.string(), workflowId: z.string() })) }) },
+      202: { description: 'Deliveries started', schema: z.object({ eventId: z.string(), deliveries: z.array(z.object({ id: z.string(), webhookId: z.string(), dispatchWorkflowId: z.string() })) }) },
       404: { description: 'Unknown webhook', schema: ErrorSchema },
       409: { description: 'Webhook disabled', schema: ErrorSchema },
     },
@@ -50,13 +48,10 @@ export function registerTestRoutes(t: RouteTable): void {
         const w = await deps.webhooks.find(team.id, body.webhookId);
         if (!w.enabled) throw new ApiError(409, 'webhook_disabled', 'the webhook is disabled');
       }
-      const { event, dispatchWorkflowId } = await deps.events.ingest(team.id, { event: body.event, data: body.data ?? { ...def.example }, test: true, targetWebhookId: body.webhookId });
-      // The dispatch workflow finds the same rows (planning is idempotent); planning here lets
-      // the answer list the deliveries.
-      const plan = await planDeliveries(deps.db, { eventId: event.id, limit: TEST_SEND_LIMIT, workflowId: deps.config.batchFirstAttempts ? dispatchWorkflowId : undefined });
+      const { event, deliveries } = await deps.events.sendTest(team.id, { event: body.event, data: body.data ?? { ...def.example }, targetWebhookId: body.webhookId });
       return {
         status: 202,
-        body: { eventId: event.id, deliveries: plan.deliveries.map((d) => ({ id: d.deliveryId, webhookId: d.webhookId, workflowId: d.workflowId })) },
+        body: { eventId: event.id, deliveries: deliveries.map((d) => ({ id: d.deliveryId, webhookId: d.webhookId, dispatchWorkflowId: event.dispatch_workflow_id! })) },
       };
     },
   });

@@ -277,11 +277,10 @@ export function DeliveryLog(props: DeliveryLogProps) {
                     <a href={paths.delivery(d.id)} aria-label={`Details of delivery ${d.id}`}>
                       Details
                     </a>
-                    {d.workflowUrl && (
-                      <a href={d.workflowUrl} target="_blank" rel="noopener noreferrer">
-                        Open in Temporal Web UI<span className="visually-hidden"> (opens in a new tab)</span>
-                      </a>
-                    )}
+                    {/* Its own workflow when it has one, else the dispatch that made its attempt. */}
+                    <a href={d.deliveryWorkflowUrl ?? d.dispatchWorkflowUrl} target="_blank" rel="noopener noreferrer">
+                      Open in Temporal Web UI<span className="visually-hidden"> (opens in a new tab)</span>
+                    </a>
                     {isRetryable(d.status) && (
                       <button
                         type="button"

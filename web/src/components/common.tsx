@@ -125,6 +125,11 @@ export function isRetryable(status: Delivery['status']): boolean {
   return status === 'failed' || status === 'cancelled';
 }
 
+/** Finished deliveries can be sent again (a succeeded one too: free if it was charged). */
+export function isFinished(status: Delivery['status']): boolean {
+  return status === 'succeeded' || isRetryable(status);
+}
+
 export function isInFlight(status: Delivery['status']): boolean {
   return status === 'pending' || status === 'retrying';
 }

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { ApiError, type Attempt, type DeliveryDetail as Detail, type Webhook } from '../api';
-import { DeliveryStatusBadge, ErrorBanner, isInFlight, isRetryable, Loading, PageHeader, StatusCode, TimeAgo } from '../components/common';
+import { DeliveryStatusBadge, ErrorBanner, isFinished, isInFlight, Loading, PageHeader, StatusCode, TimeAgo } from '../components/common';
 import { formatDateTime, formatDuration } from '../format';
 import { useInterval, useLoader } from '../hooks';
 import { paths } from '../router';
@@ -42,7 +42,7 @@ export function DeliveryDetail(props: { id: string }) {
     setRetrying(true);
     try {
       const r = await api.retryDelivery(d.id);
-      notify(`Retry started (series ${r.series}).`, 'success');
+      notify(`Sending again (attempt series ${r.series}).`, 'success');
       setWatchUntil(Date.now() + 30000);
       await delivery.reload();
     } catch (err) {
@@ -73,14 +73,17 @@ export function DeliveryDetail(props: { id: string }) {
         back={{ href: paths.webhook(d.webhookId), label: webhookName ? `Webhook “${webhookName}”` : 'Webhook' }}
         actions={
           <>
-            {d.workflowUrl && (
-              <a className="button" href={d.workflowUrl} target="_blank" rel="noopener noreferrer">
-                Open in Temporal Web UI<span className="visually-hidden"> (opens in a new tab)</span>
+            {d.deliveryWorkflowUrl && (
+              <a className="button" href={d.deliveryWorkflowUrl} target="_blank" rel="noopener noreferrer">
+                Delivery workflow in Temporal<span className="visually-hidden"> (opens in a new tab)</span>
               </a>
             )}
-            {isRetryable(d.status) && (
+            <a className="button" href={d.dispatchWorkflowUrl} target="_blank" rel="noopener noreferrer">
+              Dispatch workflow in Temporal<span className="visually-hidden"> (opens in a new tab)</span>
+            </a>
+            {isFinished(d.status) && (
               <button type="button" className="button button-primary" onClick={() => void retry()} disabled={retrying}>
-                {retrying ? 'Retrying…' : 'Retry'}
+                {retrying ? 'Sending…' : d.status === 'succeeded' ? 'Re-send' : 'Retry'}
               </button>
             )}
           </>
@@ -137,12 +140,16 @@ export function DeliveryDetail(props: { id: string }) {
             <dt>Completed</dt>
             <dd>{d.completedAt ? formatDateTime(d.completedAt) : <span className="muted">not yet</span>}</dd>
           </div>
-          {d.workflowId && (
-            <div>
-              <dt>Workflow ID</dt>
-              <dd className="mono break">{d.workflowId}</dd>
-            </div>
-          )}
+          <div>
+            <dt>Dispatch workflow</dt>
+            <dd className="mono break">{d.dispatchWorkflowId}</dd>
+          </div>
+          <div>
+            <dt>Delivery workflow</dt>
+            <dd className={d.deliveryWorkflowId ? 'mono break' : 'muted'}>
+              {d.deliveryWorkflowId ?? 'none: its only attempt was made by the dispatch workflow'}
+            </dd>
+          </div>
         </dl>
       </section>
 

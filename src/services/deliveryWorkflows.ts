@@ -1,0 +1,25 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { deliverToEndpoint } from '../workflows/deliverToEndpoint';
+import { deliveryWorkflowStart, type StartingStatus } from '../workflows/deliveryWorkflowStart';
+import type { DeliverInput, DeliveryRef } from '../workflows/types';
+
+/**
+ * Starts a delivery's own workflow from outside Temporal (a re-send, the reconciler). Its id is
+ * one per delivery and series, so a second start while it runs is a no-op; once it has closed
+ * (or Temporal lost it), a start runs it again. Returns its id.
+ */
+export async function startDeliveryWorkflow(
+  temporal: Client,
+  taskQueue: string,
+  delivery: DeliveryRef,
+  start: Pick<DeliverInput, 'notBefore' | 'endedFailed'>,
+  status: StartingStatus,
+): Promise<string> {
+  const options = deliveryWorkflowStart(delivery, start, status);
+  try {
+    await temporal.workflow.start(deliverToEndpoint, { ...options, taskQueue });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  return options.workflowId;
+}
