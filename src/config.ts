@@ -26,6 +26,8 @@ export interface Config {
   maxPayloadBytes: number;
   /** Deepest nesting of objects/arrays accepted in any JSON body (400 payload_too_deep above); bounded so nothing recursive can overflow. */
   maxJsonDepth: number;
+  /** The largest body POST /v1/events/batch accepts (each of its events is still held to maxPayloadBytes). */
+  maxBatchBytes: number;
   maxResponseBytes: number;
   deliveryCost: number;
   sha256SignatureHeader: string | undefined;
@@ -35,6 +37,8 @@ export interface Config {
   secretKeys: KeyRing | undefined;
   heldRecheckMs: number;
   rateLimitPerMinute: number;
+  /** A valid API key is trusted this long without a database lookup; a revoked key may work this long on other instances. */
+  apiKeyCacheMs: number;
   /** Ingested events wait up to this long to be dispatched together in one workflow. */
   dispatchWindowMs: number;
   dispatchMaxEvents: number;
@@ -47,6 +51,12 @@ export interface Config {
   deliveryWorkflows: DeliveryWorkflows;
   /** HTTP attempts in flight at once within one dispatch's first-attempt activity. */
   firstAttemptConcurrency: number;
+  /** Attempts in flight per endpoint in one worker: each endpoint's bounded share of it. */
+  endpointConcurrency: number;
+  /** Attempts in flight per slow endpoint in one worker; its other deliveries wait in their own workflows. */
+  slowEndpointConcurrency: number;
+  /** An endpoint that times out, or keeps an attempt waiting for its slot longer than this, is slow. */
+  slowEndpointMs: number;
   /** How often each worker's reconciler looks for work whose workflow is missing or closed. */
   reconcileIntervalMs: number;
   /** Work is looked at by the reconciler once it is overdue by this much. */
@@ -77,6 +87,7 @@ const EnvSchema = z.object({
   HOOKFERRY_MAX_PAYLOAD_BYTES: intFrom(256 * 1024),
   // At most 1,000: JSON.stringify overflows near 4,000 levels, PostgreSQL's jsonb parser earlier.
   HOOKFERRY_MAX_JSON_DEPTH: z.coerce.number().int().min(1).max(1000).default(64),
+  HOOKFERRY_MAX_BATCH_BYTES: intFrom(5 * 1024 * 1024),
   HOOKFERRY_MAX_RESPONSE_BYTES: intFrom(64 * 1024),
   HOOKFERRY_DELIVERY_COST: intFrom(2),
   HOOKFERRY_SHA256_SIGNATURE_HEADER: z.string().default('X-Webhook-Signature'),
@@ -86,10 +97,14 @@ const EnvSchema = z.object({
   HOOKFERRY_SECRETS_OLD_KEYS: z.string().optional(),
   HOOKFERRY_HELD_RECHECK_MS: intFrom(60_000),
   HOOKFERRY_RATE_LIMIT_PER_MINUTE: intFrom(6000),
+  HOOKFERRY_API_KEY_CACHE_MS: intFrom(5_000),
   HOOKFERRY_DISPATCH_WINDOW_MS: intFrom(100),
   HOOKFERRY_DISPATCH_MAX_EVENTS: z.coerce.number().int().min(1).max(1000).default(200),
   HOOKFERRY_DELIVERY_WORKFLOWS: z.enum(['as-needed', 'every']).default('as-needed'),
   HOOKFERRY_FIRST_ATTEMPT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(100),
+  HOOKFERRY_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  HOOKFERRY_SLOW_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
+  HOOKFERRY_SLOW_ENDPOINT_MS: z.coerce.number().int().min(1).default(2_000),
   HOOKFERRY_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
   HOOKFERRY_RECONCILE_MARGIN_MS: intFrom(60_000),
   LOG_LEVEL: z.string().default('info'),
@@ -120,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxRetryAfterMs: e.HOOKFERRY_MAX_RETRY_AFTER_MS,
     maxPayloadBytes: e.HOOKFERRY_MAX_PAYLOAD_BYTES,
     maxJsonDepth: e.HOOKFERRY_MAX_JSON_DEPTH,
+    maxBatchBytes: e.HOOKFERRY_MAX_BATCH_BYTES,
     maxResponseBytes: e.HOOKFERRY_MAX_RESPONSE_BYTES,
     deliveryCost: e.HOOKFERRY_DELIVERY_COST,
     sha256SignatureHeader: blankToUndefined(e.HOOKFERRY_SHA256_SIGNATURE_HEADER),
@@ -128,10 +144,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKeys: parseKeyRing(e.HOOKFERRY_SECRETS_KEY, e.HOOKFERRY_SECRETS_OLD_KEYS),
     heldRecheckMs: e.HOOKFERRY_HELD_RECHECK_MS,
     rateLimitPerMinute: e.HOOKFERRY_RATE_LIMIT_PER_MINUTE,
+    apiKeyCacheMs: e.HOOKFERRY_API_KEY_CACHE_MS,
     dispatchWindowMs: e.HOOKFERRY_DISPATCH_WINDOW_MS,
     dispatchMaxEvents: e.HOOKFERRY_DISPATCH_MAX_EVENTS,
     deliveryWorkflows: e.HOOKFERRY_DELIVERY_WORKFLOWS,
     firstAttemptConcurrency: e.HOOKFERRY_FIRST_ATTEMPT_CONCURRENCY,
+    endpointConcurrency: e.HOOKFERRY_ENDPOINT_CONCURRENCY,
+    slowEndpointConcurrency: e.HOOKFERRY_SLOW_ENDPOINT_CONCURRENCY,
+    slowEndpointMs: e.HOOKFERRY_SLOW_ENDPOINT_MS,
     reconcileIntervalMs: e.HOOKFERRY_RECONCILE_INTERVAL_MS,
     reconcileMarginMs: e.HOOKFERRY_RECONCILE_MARGIN_MS,
     logLevel: e.LOG_LEVEL,

@@ -6,7 +6,12 @@ import { signalHealth } from '../services/healthSignals';
 import { signingSecrets } from '../services/webhookSecrets';
 import type { FailureNote } from '../workflows/types';
 import type { ActivityDeps } from './deps';
+import { reserveEndpointSlot } from '../services/endpointRateLimit';
+import { createEndpointGate } from './endpointGate';
 import { createSuccessRecorder } from './successRecorder';
+
+/** How long an endpoint stays marked slow unless a quick attempt clears it sooner. */
+const SLOW_MARK_MS = 30_000;
 
 // One HTTP attempt of a delivery and the bookkeeping around it, shared by the dispatch
 // workflow's first attempts (attemptFirstDeliveries) and the delivery workflow's retries
@@ -28,13 +33,35 @@ export type AttemptResult =
    * The result could not be recorded for a reason retrying cannot fix (the database refused the
    * row): the attempt is logged as failed and the delivery marked failed, instead of POSTing again.
    */
-  | { status: 'unrecordable'; error: string };
+  | { status: 'unrecordable'; error: string }
+  /**
+   * Not attempted now, and not counted as an attempt: the webhook's rate limit gives it a slot
+   * in `waitMs` (reserved for it), or its endpoint is slow or has all its slots in use here.
+   */
+  | { status: 'deferred'; why: 'rate_limited' | 'endpoint_slow' | 'endpoint_busy'; waitMs: number; reserved: boolean };
+
+/** How an attempt is made: in a dispatch's batch (waits for the endpoint's slot, gives way if it is slow) or in the delivery's own workflow. */
+export interface AttemptOptions {
+  lane: 'batch' | 'own';
+  /** A slot of the webhook's rate limit was reserved for this attempt already. */
+  reserved?: boolean;
+}
+
+/** A delivery whose endpoint is busy comes back after about this long (its workflow backs off further). */
+export const ENDPOINT_BUSY_WAIT_MS = 1_000;
 
 export type LoadedDelivery = NonNullable<Awaited<ReturnType<ReturnType<typeof createAttempter>['loadDeliveries']>>[number]>;
 
-export function createAttempter({ db, config, temporal, send, secretKeys }: ActivityDeps) {
+export function createAttempter({ db, config, temporal, send: sendOptions, secretKeys }: ActivityDeps) {
   // One per worker process: concurrent attempts' successes share statements (group commit).
   const successes = createSuccessRecorder(db, config.deliveryCost);
+  // One per worker process: each endpoint's share of this worker, and which endpoints are slow.
+  const gate = createEndpointGate({
+    concurrency: config.endpointConcurrency,
+    slowConcurrency: config.slowEndpointConcurrency,
+    slowAfterMs: config.slowEndpointMs,
+    slowForMs: SLOW_MARK_MS,
+  });
 
   function loadDeliveries(deliveryIds: string[]) {
     if (deliveryIds.length === 0) return Promise.resolve([]);
@@ -45,7 +72,7 @@ export function createAttempter({ db, config, temporal, send, secretKeys }: Acti
       .innerJoin('teams as t', 't.id', 'd.team_id')
       .select([
         'd.id', 'd.event_id', 'd.status', 'd.test', 'd.series', 'd.series_attempts', 'd.team_id', 'd.webhook_id', 'd.next_attempt_at', 'd.last_status_code', 'd.last_error', 'd.delivery_workflow_id',
-        'w.url', 'w.secret', 'w.previous_secret', 'w.previous_secret_expires_at', 'w.retry_schedule',
+        'w.url', 'w.secret', 'w.previous_secret', 'w.previous_secret_expires_at', 'w.retry_schedule', 'w.rate_limit',
         'w.enabled', 'w.deleted_at', 'w.consecutive_failures',
         'e.payload', 't.credit_balance',
       ])
@@ -74,7 +101,7 @@ export function createAttempter({ db, config, temporal, send, secretKeys }: Acti
    * `series`, when given, is the attempt series the caller runs: a delivery re-sent since then
    * (a newer series) is left to the newer series' workflow.
    */
-  async function attempt(d: LoadedDelivery | undefined, series?: number): Promise<AttemptResult> {
+  async function attempt(d: LoadedDelivery | undefined, series: number | undefined, opts: AttemptOptions): Promise<AttemptResult> {
     if (!d || d.status === 'cancelled' || (series !== undefined && d.series !== series)) return { status: 'cancelled' };
     const deliveryId = d.id;
     // Already recorded by an earlier run of this activity whose completion never reached
@@ -90,8 +117,35 @@ export function createAttempter({ db, config, temporal, send, secretKeys }: Acti
       return { status: 'held', recheckAfterMs: config.heldRecheckMs };
     }
 
+    // A slot of this endpoint's share of the worker: a batch waits for one unless the endpoint is
+    // slow; a delivery's own workflow takes one if free, else comes back later.
+    if (opts.lane === 'batch' ? (await gate.acquire(d.webhook_id)) === 'slow' : !gate.tryEnter(d.webhook_id)) {
+      const slow = opts.lane === 'batch' || gate.isSlow(d.webhook_id);
+      return { status: 'deferred', why: slow ? 'endpoint_slow' : 'endpoint_busy', waitMs: opts.lane === 'batch' ? 0 : ENDPOINT_BUSY_WAIT_MS, reserved: opts.reserved ?? false };
+    }
+    let result: SendResult;
+    let startedAt: Date;
+    try {
+      if (d.rate_limit !== null && !opts.reserved) {
+        const waitMs = await reserveEndpointSlot(db, d.webhook_id, d.rate_limit);
+        if (waitMs > 0) {
+          gate.leave(d.webhook_id);
+          return { status: 'deferred', why: 'rate_limited', waitMs, reserved: true };
+        }
+      }
+      startedAt = new Date();
+      result = await send(d, startedAt);
+    } catch (err) {
+      gate.leave(d.webhook_id);
+      throw err;
+    }
+    gate.leave(d.webhook_id, { timedOut: result.kind === 'error' && result.errorClass === 'timeout', durationMs: result.durationMs });
+    return record(d, startedAt, result);
+  }
+
+  /** The signed POST of a delivery. */
+  function send(d: LoadedDelivery, startedAt: Date): Promise<SendResult> {
     const secrets = signingSecrets(secretKeys, d); // throws if a key is missing: never sent unsigned
-    const startedAt = new Date();
     const headers = {
       'content-type': 'application/json',
       'user-agent': USER_AGENT,
@@ -104,10 +158,12 @@ export function createAttempter({ db, config, temporal, send, secretKeys }: Acti
         hexHeader: config.hexSignatureHeader,
       }),
     };
-    const result = await sendWebhook(
-      { url: d.url, headers, body: d.payload, timeoutMs: config.attemptTimeoutMs, maxResponseBytes: config.maxResponseBytes },
-      send,
-    );
+    return sendWebhook({ url: d.url, headers, body: d.payload, timeoutMs: config.attemptTimeoutMs, maxResponseBytes: config.maxResponseBytes }, sendOptions);
+  }
+
+  /** Records an attempt's result: the attempt log, the delivery's status and, on success, the charge. */
+  async function record(d: LoadedDelivery, startedAt: Date, result: SendResult): Promise<AttemptResult> {
+    const deliveryId = d.id;
     const ok = result.kind === 'response' && result.statusCode >= 200 && result.statusCode < 300;
     const attemptNumber = d.series_attempts + 1;
 

@@ -9,7 +9,7 @@ export function createDeliveryActivities(attempter: Attempter) {
    * One HTTP attempt of a delivery. Temporal retries this activity; the webhook's schedule
    * decides each delay (nextRetryDelay) and when to stop (non-retryable failure).
    */
-  async function attemptDelivery({ deliveryId, series }: { deliveryId: string; series: number }): Promise<AttemptOutcome> {
+  async function attemptDelivery({ deliveryId, series, reservedSlot }: { deliveryId: string; series: number; reservedSlot?: boolean }): Promise<AttemptOutcome> {
     const ctx = Context.current();
     // Heartbeat only while an attempt is slow: the server's heartbeat timeout runs from the
     // activity's start anyway, and a heartbeat on every attempt would cost a server round trip
@@ -17,11 +17,14 @@ export function createDeliveryActivities(attempter: Attempter) {
     const heartbeat = setInterval(() => ctx.heartbeat(), 1_000);
     try {
       const [d] = await attempter.loadDeliveries([deliveryId]);
-      const result = await attempter.attempt(d, series);
+      // A slot reserved for this activity's first run; a retry after a failed attempt takes its own.
+      const reserved = reservedSlot === true && ctx.info.attempt === 1;
+      const result = await attempter.attempt(d, series, { lane: 'own', reserved });
       switch (result.status) {
         case 'succeeded':
         case 'cancelled':
         case 'held':
+        case 'deferred':
           return result;
         case 'gone':
           throw ApplicationFailure.create({ type: ENDPOINT_GONE, message: 'endpoint answered 410 Gone', nonRetryable: true, category: ApplicationFailureCategory.BENIGN });

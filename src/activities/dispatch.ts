@@ -17,7 +17,7 @@ export function createDispatchActivities({ db, config, log }: ActivityDeps, atte
    */
   async function firstAttempt(d: LoadedDelivery): Promise<AttemptResult | undefined> {
     if (d.delivery_workflow_id !== null) return undefined;
-    if (d.status === 'pending' && d.series_attempts === 0) return attempter.attempt(d, d.series);
+    if (d.status === 'pending' && d.series_attempts === 0) return attempter.attempt(d, d.series, { lane: 'batch' });
     switch (d.status) {
       case 'held':
         return { status: 'held', recheckAfterMs: config.heldRecheckMs };
@@ -41,15 +41,19 @@ export function createDispatchActivities({ db, config, log }: ActivityDeps, atte
       case 'gone':
       case 'exhausted':
         return { deliveryId: d.id, reason: 'failed', gone: result.status === 'gone' };
+      case 'deferred':
+        return { deliveryId: d.id, reason: 'deferred', notBefore: Date.now() + result.waitMs, reserved: result.reserved };
       default:
         return undefined; // succeeded, cancelled, or unrecordable (already marked failed)
     }
   }
 
   /**
-   * First attempts of a page of deliveries, many in flight at once. Successes are finished here;
-   * the others are returned for their own delivery workflow to take over: a retry on the
-   * webhook's schedule, a hold, or recording a failure (every failed delivery has a workflow).
+   * First attempts of a page of deliveries, many in flight at once, each endpoint within its share
+   * of this worker. Successes are finished here; the others are returned for their own delivery
+   * workflow to take over: a retry on the webhook's schedule, a hold, recording a failure (every
+   * failed delivery has a workflow), or the attempt itself when the endpoint is slow or its rate
+   * limit says later — so a hanging endpoint never holds the batch's lanes.
    */
   async function attemptFirstDeliveries({ deliveryIds }: { deliveryIds: string[] }): Promise<HandOver[]> {
     const ctx = Context.current();

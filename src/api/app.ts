@@ -47,9 +47,11 @@ export function createApp(deps: ApiDeps): { app: Express; routes: RouteTable } {
     if (hasBody && !req.is('application/json')) return next(new ApiError(415, 'unsupported_media_type', 'send the body as application/json'));
     next();
   });
+  // A batch carries many events (each still within maxPayloadBytes); everything else carries one.
+  app.use('/v1/events/batch', express.json({ limit: deps.config.maxBatchBytes, strict: false }));
   app.use(['/v1', '/admin'], express.json({ limit: deps.config.maxPayloadBytes + 16 * 1024, strict: false }));
   app.use(['/v1', '/admin'], refuseDeepJson(deps.config.maxJsonDepth));
-  app.use(routes.mount(deps, authGuards(deps.db, deps.config.adminKey, deps.config.rateLimitPerMinute)));
+  app.use(routes.mount(deps, authGuards({ apiKeys: deps.apiKeys, rateLimiter: deps.rateLimiter, adminKey: deps.config.adminKey })));
   app.use(['/v1', '/admin'], unknownRoute);
 
   if (existsSync(DASHBOARD_DIR)) {

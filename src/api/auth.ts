@@ -1,9 +1,8 @@
 import type { RequestHandler } from 'express';
-import type { Db } from '../db/database';
-import { constantTimeEquals, teamForApiKey } from '../services/apiKeys';
+import { constantTimeEquals, type ApiKeyCache } from '../services/apiKeys';
 import { ApiError } from './errors';
 import type { AuthKind } from './route';
-import { RateLimiter } from './rateLimit';
+import type { RateLimiter } from './rateLimit';
 
 function bearer(header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
@@ -11,9 +10,7 @@ function bearer(header: string | undefined): string | undefined {
 }
 
 /** Middleware per auth kind: team API keys (rate limited per key), the admin key, or none. */
-export function authGuards(db: Db, adminKey: string | undefined, rateLimitPerMinute: number): Record<AuthKind, RequestHandler> {
-  // Shared by every API instance through PostgreSQL (src/api/rateLimit.ts).
-  const limiter = new RateLimiter(db, rateLimitPerMinute);
+export function authGuards({ apiKeys, rateLimiter, adminKey }: { apiKeys: ApiKeyCache; rateLimiter: RateLimiter; adminKey: string | undefined }): Record<AuthKind, RequestHandler> {
   return {
     none: (_req, _res, next) => next(),
     admin: (req, _res, next) => {
@@ -26,9 +23,9 @@ export function authGuards(db: Db, adminKey: string | undefined, rateLimitPerMin
       try {
         const key = bearer(req.get('authorization'));
         if (!key) throw new ApiError(401, 'unauthorized', 'missing API key: send Authorization: Bearer <api key>');
-        const found = await teamForApiKey(db, key);
+        const found = await apiKeys.teamFor(key);
         if (!found) throw new ApiError(401, 'unauthorized', 'invalid or revoked API key');
-        const wait = await limiter.take(found.keyId);
+        const wait = await rateLimiter.take(found.keyId);
         if (wait > 0) {
           throw new ApiError(429, 'rate_limited', 'too many requests for this API key', undefined, { 'retry-after': String(Math.ceil(wait / 1000)) });
         }

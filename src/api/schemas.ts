@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_BATCH_EVENTS } from '../services/events';
 import './route'; // extends zod with .openapi()
 import { isValidEventTypeId } from '../domain/catalog';
 import { retryScheduleProblem } from '../domain/retrySchedule';
@@ -28,6 +29,15 @@ export const RetrySchedule = z
   })
   .openapi('RetrySchedule', { description: '"exponential" (1s, 2s, 4s), "extended" (1m, 5m, 30m, 2h) or { delays: ["100ms", "30s", "5m"] }' });
 
+/** Requests per second to the webhook's URL at most; null (or absent) for no limit. */
+export const EndpointRateLimit = z
+  .number()
+  .int()
+  .min(1)
+  .max(10_000)
+  .nullable()
+  .openapi({ description: 'At most this many requests a second to the URL (up to a second\'s worth at once); deliveries above it wait their turn, and never count as failures. null: no limit' });
+
 const Name = z
   .string()
   .trim()
@@ -43,6 +53,7 @@ export const CreateWebhookBody = z
     events: z.array(Subscription).min(1).max(100),
     secret: z.string().max(256).optional(),
     retrySchedule: RetrySchedule.optional(),
+    rateLimit: EndpointRateLimit.optional(),
     enabled: z.boolean().optional(),
   })
   .strict()
@@ -55,6 +66,7 @@ export const UpdateWebhookBody = z
     events: z.array(Subscription).min(1).max(100).optional(),
     secret: z.string().max(256).optional(),
     retrySchedule: RetrySchedule.optional(),
+    rateLimit: EndpointRateLimit.optional(),
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, { message: 'nothing to update' })
@@ -69,6 +81,7 @@ export const Webhook = z
     url: z.string(),
     events: z.array(z.string()),
     retrySchedule: RetrySchedule,
+    rateLimit: EndpointRateLimit,
     enabled: z.boolean(),
     disabledReason: z.enum(['manual', 'consecutive_failures', 'endpoint_gone']).nullable(),
     disabledAt: z.string().nullable(),
@@ -119,8 +132,43 @@ export const Envelope = z
   .openapi('Envelope', { description: 'The JSON body of every delivery' });
 
 export const EventView = z
-  .object({ id: z.string(), event: z.string(), test: z.boolean(), createdAt: z.string(), dispatched: z.boolean(), payload: Envelope })
+  .object({ id: z.string(), event: z.string(), test: z.boolean(), createdAt: z.string(), payload: Envelope })
   .openapi('Event');
+
+export const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be 1-200 printable ASCII characters');
+
+/** One event of a batch: what POST /v1/events takes, with its own idempotency key. */
+export const IngestBatchItem = IngestEventBody.extend({
+  idempotencyKey: IdempotencyKey.optional().openapi({ description: 'As the Idempotency-Key header of POST /v1/events (or give `id`)' }),
+})
+  .strict()
+  .openapi('IngestBatchItem');
+
+export const IngestBatchBody = z
+  .object({
+    // Each item is validated on its own, so one bad item is refused alone (see IngestBatchItem).
+    events: z
+      .array(z.unknown().openapi({ description: 'An IngestBatchItem; each is validated on its own' }))
+      .min(1)
+      .max(MAX_BATCH_EVENTS)
+      .openapi({ description: `1 to ${MAX_BATCH_EVENTS} events (IngestBatchItem)` }),
+  })
+  .strict()
+  .openapi('IngestBatch');
+
+export const BatchItemResult = z
+  .object({
+    index: z.number().int().openapi({ description: 'Position of the item in the request' }),
+    status: z.number().int().openapi({ description: '202 when stored (or replayed), else the status a single POST /v1/events would have answered' }),
+    id: z.string().optional().openapi({ description: 'The event id (stored or replayed)' }),
+    replayed: z.boolean().optional().openapi({ description: 'True when an earlier request with the same idempotency key stored it' }),
+    error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }).optional(),
+  })
+  .openapi('BatchItemResult');
+
+export const IngestBatchResult = z
+  .object({ accepted: z.number().int(), replayed: z.number().int(), rejected: z.number().int(), results: z.array(BatchItemResult) })
+  .openapi('IngestBatchResult');
 
 export const DeliveryStatus = z.enum(['pending', 'retrying', 'held', 'succeeded', 'failed', 'cancelled']);
 

@@ -6,7 +6,9 @@ import type { Config } from '../config';
 import type { Db } from '../db/database';
 import { parseAllowedCidrs } from '../http/addressPolicy';
 import type { Logger } from '../logger';
+import { createApiKeyCache } from '../services/apiKeys';
 import { createCatalog } from '../services/catalog';
+import { RateLimiter } from './rateLimit';
 import { createDeliveryService } from '../services/deliveries';
 import { createEventService } from '../services/events';
 import { requireSecretKeys } from '../services/webhookSecrets';
@@ -25,14 +27,17 @@ export function buildApiDeps(opts: { config: Config; db: Db; temporal: Client; l
     catalog,
     log,
     webhooks: createWebhookService({ db, config, temporal, catalog, policy, secretKeys: requireSecretKeys(config) }),
-    events: createEventService({ db, config, temporal, catalog }),
+    events: createEventService({ db, config, temporal, catalog, log }),
     deliveries: createDeliveryService({ db, config, temporal, log }),
+    apiKeys: createApiKeyCache(db, config.apiKeyCacheMs),
+    rateLimiter: new RateLimiter(db, config.rateLimitPerMinute),
   };
 }
 
 /** Starts the HTTP API; port 0 picks a free port (tests). */
 export async function startApi(opts: { config: Config; db: Db; temporal: Client; log: Logger; port?: number }): Promise<{ server: http.Server; url: string; close: () => Promise<void> }> {
-  const { app } = createApp(buildApiDeps(opts));
+  const deps = buildApiDeps(opts);
+  const { app } = createApp(deps);
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -43,11 +48,14 @@ export async function startApi(opts: { config: Config; db: Db; temporal: Client;
   return {
     server,
     url: `http://${urlHost(opts.config.host)}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      // Events answered already: start their dispatch before the process goes.
+      await deps.events.close();
+    },
   };
 }
 

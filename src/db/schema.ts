@@ -54,6 +54,8 @@ export interface WebhooksTable {
   previous_secret_expires_at: NullableTimestamp;
   events: string[];
   retry_schedule: Json<import('../domain/retrySchedule').RetryScheduleSetting>;
+  /** Requests per second to the URL at most (null: no limit). */
+  rate_limit: ColumnType<number | null, number | null | undefined, number | null>;
   enabled: Generated<boolean>;
   disabled_reason: DisabledReason | null;
   disabled_at: NullableTimestamp;

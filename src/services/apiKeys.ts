@@ -45,3 +45,38 @@ export function constantTimeEquals(a: string, b: string): boolean {
   const hb = createHash('sha256').update(b).digest();
   return timingSafeEqual(ha, hb);
 }
+
+/** Keys remembered at most; the oldest is forgotten first. */
+const MAX_CACHED_KEYS = 10_000;
+
+/**
+ * teamForApiKey with a short memory: a key that was valid is trusted for `ttlMs` without asking
+ * the database again (one query less per request). A revoked key therefore keeps working for up
+ * to `ttlMs` on other API instances; on the instance that revoked it, `forget` ends it at once.
+ * Unknown keys are never remembered, so guessing cannot fill the cache. 0 turns it off.
+ */
+export function createApiKeyCache(db: Db, ttlMs: number) {
+  const cache = new Map<string, { found: { teamId: string; keyId: string }; expiresAt: number }>();
+  return {
+    async teamFor(key: string): Promise<{ teamId: string; keyId: string } | undefined> {
+      if (ttlMs <= 0) return teamForApiKey(db, key);
+      // Held by digest, not as the key itself.
+      const id = createHash('sha256').update(key).digest('base64');
+      const hit = cache.get(id);
+      if (hit && hit.expiresAt > Date.now()) return hit.found;
+      cache.delete(id);
+      const found = await teamForApiKey(db, key);
+      if (found) {
+        if (cache.size >= MAX_CACHED_KEYS) cache.delete(cache.keys().next().value!);
+        cache.set(id, { found, expiresAt: Date.now() + ttlMs });
+      }
+      return found;
+    },
+    /** Ends a revoked key's cached validity on this instance. */
+    forget(keyId: string): void {
+      for (const [id, entry] of cache) if (entry.found.keyId === keyId) cache.delete(id);
+    },
+  };
+}
+
+export type ApiKeyCache = ReturnType<typeof createApiKeyCache>;

@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { deliverToEndpoint } from '../workflows/deliverToEndpoint';
-import { deliveryWorkflowStart, type StartingStatus } from '../workflows/deliveryWorkflowStart';
+import { deliveryWorkflowStart, type DeliveryStart, type StartingStatus } from '../workflows/deliveryWorkflowStart';
 import type { DeliverInput, DeliveryRef } from '../workflows/types';
 
 /**
@@ -12,7 +12,7 @@ export async function startDeliveryWorkflow(
   temporal: Client,
   taskQueue: string,
   delivery: DeliveryRef,
-  start: Pick<DeliverInput, 'notBefore' | 'endedFailed'>,
+  start: DeliveryStart,
   status: StartingStatus,
 ): Promise<string> {
   const options = deliveryWorkflowStart(delivery, start, status);

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Config } from '../config';
 import type { Db } from '../db/database';
 import { newId } from '../ids';
+import type { Logger } from '../logger';
 import { dispatchWorkflowId } from '../temporal/names';
 import { dispatchEvents } from '../workflows/dispatchEvents';
 
@@ -36,13 +37,14 @@ export async function startDispatch(
 /**
  * Gathers stored events into batches and starts one `dispatchEvents` workflow per batch.
  * Temporal's cost is per workflow, so under load a batch of events shares one; an event that
- * arrives when nothing was dispatched for a window goes out at once, so a quiet system adds
- * no delay. Resolves with the workflow id once Temporal has the batch and the events are
- * marked dispatched; rejects if Temporal cannot be reached in time (the events stay stored,
- * unplanned, for the reconciler).
+ * arrives when nothing was dispatched for a window goes out at once, so a quiet system adds no
+ * delay. The API does not wait for it: an event is answered once it is stored, and if its batch
+ * cannot be started (Temporal unreachable, or this process dies first), the worker's reconciler
+ * dispatches it later.
  */
-export function createDispatchBatcher({ db, config, temporal }: { db: Db; config: Config; temporal: Client }) {
+export function createDispatchBatcher({ db, config, temporal, log }: { db: Db; config: Config; temporal: Client; log: Logger }) {
   const waiting: Array<{ eventId: string; resolve: (workflowId: string) => void; reject: (err: unknown) => void }> = [];
+  const starting = new Set<Promise<unknown>>();
   let timer: NodeJS.Timeout | undefined;
   let lastFlushAt = 0;
 
@@ -58,10 +60,15 @@ export function createDispatchBatcher({ db, config, temporal }: { db: Db; config
     const batch = waiting.splice(0, config.dispatchMaxEvents);
     if (waiting.length > 0) schedule();
     if (batch.length === 0) return;
-    startBatch(batch.map((w) => w.eventId)).then(
+    const started = startBatch(batch.map((w) => w.eventId)).then(
       (workflowId) => batch.forEach((w) => w.resolve(workflowId)),
-      (err) => batch.forEach((w) => w.reject(err)),
+      (err) => {
+        log.warn({ err: String(err), events: batch.length }, 'dispatch not started; the reconciler will dispatch these events');
+        batch.forEach((w) => w.reject(err));
+      },
     );
+    starting.add(started);
+    void started.finally(() => starting.delete(started));
   }
 
   function schedule(): void {
@@ -71,14 +78,21 @@ export function createDispatchBatcher({ db, config, temporal }: { db: Db; config
   }
 
   return {
-    /** Queues one stored event for the next batch. */
+    /**
+     * Queues one stored event for the next batch; resolves with its dispatch workflow's id once
+     * started (callers need not wait: a failure is logged here and left to the reconciler).
+     */
     dispatch(eventId: string): Promise<string> {
       return new Promise((resolve, reject) => {
         waiting.push({ eventId, resolve, reject });
         schedule();
       });
     },
-    startBatch,
+    /** Starts what is queued now and waits for every start in flight (a graceful shutdown). */
+    async close(): Promise<void> {
+      while (waiting.length > 0) flush();
+      await Promise.allSettled([...starting]);
+    },
   };
 }
 

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import type { Kysely } from 'kysely';
 import { ApiError } from '../api/errors';
 import type { Config } from '../config';
 import type { Db } from '../db/database';
-import type { EventRow } from '../db/schema';
+import type { Database, EventRow } from '../db/schema';
+import type { Logger } from '../logger';
 import { buildEnvelope, serializeEnvelope } from '../domain/envelope';
 import { newId } from '../ids';
 import type { Catalog } from './catalog';
@@ -13,6 +15,8 @@ import { dispatchWorkflowId } from '../temporal/names';
 import type { DeliveryRef } from '../workflows/types';
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3_600_000;
+/** Events one POST /v1/events/batch may carry. */
+export const MAX_BATCH_EVENTS = 100;
 /** Deliveries a test send plans before answering (a team with more subscribed webhooks gets the rest planned by its dispatch). */
 export const TEST_SEND_LIMIT = 1_000;
 
@@ -21,14 +25,13 @@ export interface EventServiceDeps {
   config: Config;
   temporal: Client;
   catalog: Catalog;
+  log: Logger;
 }
 
 export interface IngestResult {
   event: EventRow;
   /** True when an earlier request with the same idempotency key stored the event. */
   replayed: boolean;
-  /** The dispatch workflow that delivers it, when it was dispatched by this request. */
-  dispatchWorkflowId?: string;
 }
 
 export interface IngestInput {
@@ -39,29 +42,28 @@ export interface IngestInput {
   targetWebhookId?: string;
 }
 
+/** One item of a batch: stored (or replayed), or refused with the error a single request would get. */
+export type BatchItemResult = { index: number; event: EventRow; replayed: boolean } | { index: number; error: ApiError };
+
 export function presentEvent(e: EventRow) {
   return {
     id: e.id,
     event: e.type,
     test: e.test,
     createdAt: e.created_at.toISOString(),
-    dispatched: e.dispatched_at !== null,
     payload: JSON.parse(e.payload) as unknown,
   };
 }
 
-export function createEventService({ db, config, temporal, catalog }: EventServiceDeps) {
-  const batcher = createDispatchBatcher({ db, config, temporal });
+type NewEventRow = Awaited<ReturnType<ReturnType<typeof createEventService>['newEventRow']>>;
 
-  /** Hands a stored event to the next dispatch batch; answers without waiting past the deadline. */
-  async function dispatchBestEffort(e: EventRow): Promise<IngestResult> {
-    try {
-      const dispatchWorkflowId = await batcher.dispatch(e.id);
-      return { event: { ...e, dispatched_at: new Date() }, replayed: false, dispatchWorkflowId };
-    } catch {
-      // Stored, not yet dispatched: the worker's reconciler (or a retry of this request) starts it.
-      return { event: e, replayed: false };
-    }
+export function createEventService({ db, config, temporal, catalog, log }: EventServiceDeps) {
+  const batcher = createDispatchBatcher({ db, config, temporal, log });
+
+  /** Hands stored events to the next dispatch batch without waiting for it: stored means delivered. */
+  function dispatchLater(eventIds: string[]): void {
+    // A failure is logged by the batcher; the reconciler dispatches the events later.
+    for (const id of eventIds) batcher.dispatch(id).catch(() => undefined);
   }
 
   /** The stored form of an event: its exact envelope bytes, checked against the size limit. */
@@ -76,7 +78,6 @@ export function createEventService({ db, config, temporal, catalog }: EventServi
     if (Buffer.byteLength(payload) > config.maxPayloadBytes) {
       throw new ApiError(413, 'payload_too_large', `the event payload is larger than ${config.maxPayloadBytes} bytes`);
     }
-    const requestHash = createHash('sha256').update(JSON.stringify([input.event, input.data])).digest('hex');
     return {
       id,
       team_id: teamId,
@@ -85,14 +86,16 @@ export function createEventService({ db, config, temporal, catalog }: EventServi
       test: input.test ?? false,
       target_webhook_id: input.targetWebhookId ?? null,
       idempotency_key: input.idempotencyKey ?? null,
-      request_hash: input.idempotencyKey ? requestHash : null,
+      // What a repeated key is compared with: the same key with another body is refused.
+      request_hash: input.idempotencyKey ? createHash('sha256').update(JSON.stringify([input.event, input.data])).digest('hex') : null,
       created_at: createdAt,
     };
   }
 
   /**
-   * Stores an event (before answering) and starts its dispatch. The same idempotency key
-   * within 24 h returns the original event and starts nothing new, even under concurrency.
+   * Stores an event and hands it to the dispatch batcher: the caller answers once it is
+   * committed. The same idempotency key within 24 h returns the original event and stores
+   * nothing new, even under concurrency.
    */
   async function ingest(teamId: string, input: IngestInput): Promise<IngestResult> {
     const row = await newEventRow(teamId, input);
@@ -103,27 +106,114 @@ export function createEventService({ db, config, temporal, catalog }: EventServi
         .onConflict((oc) => oc.columns(['team_id', 'idempotency_key']).where('idempotency_key', 'is not', null).doNothing())
         .returningAll()
         .executeTakeFirst();
-      if (inserted) return dispatchBestEffort(inserted);
-
-      const existing = await db
-        .selectFrom('events')
-        .selectAll()
-        .where('team_id', '=', teamId)
-        .where('idempotency_key', '=', input.idempotencyKey!)
-        .executeTakeFirst();
-      if (!existing) continue; // released concurrently; insert again
-      if (Date.now() - existing.created_at.getTime() > IDEMPOTENCY_WINDOW_MS) {
-        // The key has expired: free it for this new event.
-        await db.updateTable('events').set({ idempotency_key: null }).where('id', '=', existing.id).where('idempotency_key', '=', input.idempotencyKey!).execute();
-        continue;
+      if (inserted) {
+        dispatchLater([inserted.id]);
+        return { event: inserted, replayed: false };
       }
-      if (existing.request_hash !== row.request_hash) {
-        throw new ApiError(422, 'idempotency_key_reused', 'this idempotency key was already used with a different request body', { eventId: existing.id });
-      }
-      if (existing.dispatched_at) return { event: existing, replayed: true };
-      return { ...(await dispatchBestEffort(existing)), replayed: true };
+      const outcome = await replayOf(db, row);
+      if (outcome === 'released') continue;
+      if (outcome instanceof ApiError) throw outcome;
+      return { event: outcome, replayed: true };
     }
     throw new ApiError(409, 'idempotency_conflict', 'concurrent requests with this idempotency key; retry');
+  }
+
+  /**
+   * The event an earlier request stored under this row's idempotency key, an error if that
+   * request had another body, or 'released' when the key is free again (expired, or its event
+   * went away): then the caller inserts again.
+   */
+  async function replayOf(q: Kysely<Database>, row: NewEventRow): Promise<EventRow | ApiError | 'released'> {
+    const existing = await q.selectFrom('events').selectAll().where('team_id', '=', row.team_id).where('idempotency_key', '=', row.idempotency_key!).executeTakeFirst();
+    if (!existing) return 'released';
+    if (Date.now() - existing.created_at.getTime() > IDEMPOTENCY_WINDOW_MS) {
+      // The key has expired: free it for this new event.
+      await q.updateTable('events').set({ idempotency_key: null }).where('id', '=', existing.id).where('idempotency_key', '=', row.idempotency_key!).execute();
+      return 'released';
+    }
+    if (existing.request_hash !== row.request_hash) {
+      return new ApiError(422, 'idempotency_key_reused', 'this idempotency key was already used with a different request body', { eventId: existing.id });
+    }
+    // Not planned yet and perhaps never handed over (the first request's batch may have failed).
+    if (!existing.planned_at) dispatchLater([existing.id]);
+    return existing;
+  }
+
+  /**
+   * Up to MAX_BATCH_EVENTS events in one transaction, each validated, keyed and answered on its
+   * own: a bad item is refused with the error a single request would get, the others are stored.
+   * Items with an idempotency key seen before (or earlier in the same batch) are replays.
+   */
+  async function ingestBatch(teamId: string, items: Array<IngestInput | ApiError>): Promise<BatchItemResult[]> {
+    const results: BatchItemResult[] = [];
+    const rows: Array<{ index: number; row: NewEventRow }> = [];
+    const firstWithKey = new Map<string, { index: number; row: NewEventRow }>();
+    const sameKeyLater: Array<{ index: number; row: NewEventRow }> = [];
+    for (const [index, item] of items.entries()) {
+      if (item instanceof ApiError) {
+        results.push({ index, error: item });
+        continue;
+      }
+      try {
+        const row = await newEventRow(teamId, item);
+        const key = row.idempotency_key;
+        if (key !== null && firstWithKey.has(key)) sameKeyLater.push({ index, row });
+        else {
+          if (key !== null) firstWithKey.set(key, { index, row });
+          rows.push({ index, row });
+        }
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        results.push({ index, error: err });
+      }
+    }
+
+    const stored = await db.transaction().execute(async (trx) => {
+      const byIndex = new Map<number, IngestResult | ApiError>();
+      let pending = rows;
+      for (let pass = 0; pass < 3 && pending.length > 0; pass++) {
+        const inserted = await trx
+          .insertInto('events')
+          .values(pending.map((p) => p.row))
+          .onConflict((oc) => oc.columns(['team_id', 'idempotency_key']).where('idempotency_key', 'is not', null).doNothing())
+          .returningAll()
+          .execute();
+        const byId = new Map(inserted.map((e) => [e.id, e]));
+        const conflicts: typeof pending = [];
+        for (const p of pending) {
+          if (byId.has(p.row.id)) byIndex.set(p.index, { event: byId.get(p.row.id)!, replayed: false });
+          else conflicts.push(p);
+        }
+        pending = [];
+        for (const c of conflicts) {
+          const outcome = await replayOf(trx, c.row);
+          if (outcome === 'released') pending.push(c);
+          else byIndex.set(c.index, outcome instanceof ApiError ? outcome : { event: outcome, replayed: true });
+        }
+      }
+      for (const p of pending) byIndex.set(p.index, new ApiError(409, 'idempotency_conflict', 'concurrent requests with this idempotency key; retry'));
+      return byIndex;
+    });
+
+    const fresh: string[] = [];
+    for (const { index, row } of rows) {
+      const outcome = stored.get(index)!;
+      if (outcome instanceof ApiError) results.push({ index, error: outcome });
+      else {
+        if (!outcome.replayed) fresh.push(outcome.event.id);
+        results.push({ index, ...outcome });
+      }
+    }
+    for (const { index, row } of sameKeyLater) {
+      const first = firstWithKey.get(row.idempotency_key!)!;
+      const outcome = stored.get(first.index)!;
+      if (outcome instanceof ApiError) results.push({ index, error: outcome });
+      else if (first.row.request_hash !== row.request_hash) {
+        results.push({ index, error: new ApiError(422, 'idempotency_key_reused', 'this idempotency key was already used with a different request body', { eventId: outcome.event.id }) });
+      } else results.push({ index, event: outcome.event, replayed: true });
+    }
+    dispatchLater(fresh);
+    return results.sort((a, b) => a.index - b.index);
   }
 
   /**
@@ -145,6 +235,13 @@ export function createEventService({ db, config, temporal, catalog }: EventServi
     return { event, deliveries };
   }
 
-  return { ingest, sendTest };
+  return {
+    ingest,
+    ingestBatch,
+    sendTest,
+    newEventRow,
+    /** Starts what the batcher holds and waits for it (a graceful shutdown). */
+    close: () => batcher.close(),
+  };
 }
 export type EventService = ReturnType<typeof createEventService>;

@@ -31,6 +31,8 @@ export interface WebhookInput {
   events: string[];
   secret?: string;
   retrySchedule?: RetryScheduleSetting;
+  /** Requests per second at most, or null for none. */
+  rateLimit?: number | null;
   enabled?: boolean;
 }
 
@@ -42,6 +44,7 @@ export function presentWebhook(w: Webhook) {
     url: w.url,
     events: w.events,
     retrySchedule: w.retry_schedule,
+    rateLimit: w.rate_limit,
     enabled: w.enabled,
     disabledReason: w.disabled_reason,
     disabledAt: w.disabled_at?.toISOString() ?? null,
@@ -113,6 +116,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
             secret: sealSecret(secretKeys, id, secret),
             events: [...new Set(input.events)],
             retry_schedule: JSON.stringify(input.retrySchedule ?? 'exponential'),
+            rate_limit: input.rateLimit ?? null,
             enabled,
             disabled_reason: enabled ? null : 'manual',
             disabled_at: enabled ? null : new Date(),
@@ -150,6 +154,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
             ...(input.events !== undefined ? { events: [...new Set(input.events)] } : {}),
             ...(input.secret !== undefined ? { secret: sealSecret(secretKeys, id, input.secret), previous_secret: null, previous_secret_expires_at: null } : {}),
             ...(input.retrySchedule !== undefined ? { retry_schedule: JSON.stringify(input.retrySchedule) } : {}),
+            ...(input.rateLimit !== undefined ? { rate_limit: input.rateLimit } : {}),
             updated_at: new Date(),
           })
           .where('id', '=', id)

@@ -33,10 +33,13 @@ const { recordDeliveryFailure, reportDeliverySuccess, markDeliveryCancelled } = 
 });
 
 /**
- * A held delivery re-checks its team's credits now and then; past this many history events its
- * workflow continues as new, so a team without credits for days never nears Temporal's limit.
+ * A waiting delivery — held for credits (it re-checks now and then), or deferred by a busy endpoint
+ * — continues as new past this many history events, so waiting for days never nears Temporal's
+ * history limit.
  */
-export const HELD_MAX_HISTORY_EVENTS = 500;
+export const WAITING_MAX_HISTORY_EVENTS = 500;
+/** The longest a delivery waits for a busy endpoint before asking again. */
+export const MAX_BUSY_WAIT_MS = 30_000;
 
 /**
  * A delivery's own workflow, one per attempt series. It takes over when a delivery must wait —
@@ -69,11 +72,13 @@ async function deliver(input: DeliverInput, grantsSoFar: () => number): Promise<
   }
 
   let held = false;
+  let reservedSlot = input.reservedSlot ?? false;
+  let busy = 0;
   for (;;) {
     const grantsBefore = grantsSoFar();
     let outcome: AttemptOutcome;
     try {
-      outcome = await attemptDelivery({ deliveryId: input.deliveryId, series: input.series });
+      outcome = await attemptDelivery({ deliveryId: input.deliveryId, series: input.series, reservedSlot });
     } catch (err) {
       const failure = err instanceof ActivityFailure ? err.cause : undefined;
       if (failure instanceof ApplicationFailure) {
@@ -86,7 +91,17 @@ async function deliver(input: DeliverInput, grantsSoFar: () => number): Promise<
       }
       throw err;
     }
+    reservedSlot = false;
 
+    if (outcome.status === 'deferred') {
+      // Not attempted, not counted: the rate limit reserved a later slot, or the endpoint had
+      // no slot free here (back off, up to MAX_BUSY_WAIT_MS, while it stays busy).
+      reservedSlot = outcome.reserved;
+      await sleep(outcome.why === 'rate_limited' ? outcome.waitMs : Math.min(MAX_BUSY_WAIT_MS, outcome.waitMs * 2 ** busy++));
+      await continueAsNewIfLong(input, { reservedSlot });
+      continue;
+    }
+    busy = 0;
     if (outcome.status === 'held') {
       if (!held) setStatus('held');
       held = true;
@@ -96,9 +111,7 @@ async function deliver(input: DeliverInput, grantsSoFar: () => number): Promise<
         held = false;
         setStatus('pending');
       }
-      if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= HELD_MAX_HISTORY_EVENTS) {
-        await continueAsNew<typeof deliverToEndpoint>({ ...input, notBefore: undefined });
-      }
+      await continueAsNewIfLong(input, {});
       continue;
     }
     if (outcome.status === 'succeeded' && outcome.resetsHealth) {
@@ -106,6 +119,13 @@ async function deliver(input: DeliverInput, grantsSoFar: () => number): Promise<
     }
     setStatus(outcome.status);
     return { status: outcome.status };
+  }
+}
+
+/** A delivery that waits (held, or deferred) goes on in a fresh run once its history is long. */
+async function continueAsNewIfLong(input: DeliverInput, next: Pick<DeliverInput, 'reservedSlot'>): Promise<void> {
+  if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= WAITING_MAX_HISTORY_EVENTS) {
+    await continueAsNew<typeof deliverToEndpoint>({ ...input, notBefore: undefined, ...next });
   }
 }
 

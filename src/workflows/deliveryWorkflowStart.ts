@@ -5,8 +5,10 @@ import { DeliveryStatusKey, deliveryWorkflowId, EventTypeKey, TeamIdKey, Webhook
 import type { DeliverInput, DeliveryRef } from './types';
 
 export type StartingStatus = 'pending' | 'retrying' | 'held' | 'failed';
+/** How a delivery's own workflow begins (see DeliverInput). */
+export type DeliveryStart = Pick<DeliverInput, 'notBefore' | 'endedFailed' | 'reservedSlot'>;
 
-export function deliveryWorkflowStart(d: DeliveryRef, start: Pick<DeliverInput, 'notBefore' | 'endedFailed'>, status: StartingStatus) {
+export function deliveryWorkflowStart(d: DeliveryRef, start: DeliveryStart, status: StartingStatus) {
   const input: DeliverInput = { ...d, ...start };
   return {
     workflowId: deliveryWorkflowId(d.deliveryId, d.series),

@@ -2,7 +2,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { continueAsNew, ParentClosePolicy, proxyActivities, proxyLocalActivities, startChild, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { deliverToEndpoint } from './deliverToEndpoint';
-import { deliveryWorkflowStart, type StartingStatus } from './deliveryWorkflowStart';
+import { deliveryWorkflowStart, type DeliveryStart, type StartingStatus } from './deliveryWorkflowStart';
 import type { DeliverInput, DeliveryRef, DispatchInput, HandOver } from './types';
 
 /** Deliveries per run; the run continues-as-new after each page, so history and pending
@@ -54,7 +54,7 @@ export async function dispatchEvents(input: DispatchInput): Promise<{ deliveries
 }
 
 /** What the delivery's own workflow starts with after a first attempt made here. */
-function takeOver(h: HandOver): [Pick<DeliverInput, 'notBefore' | 'endedFailed'>, StartingStatus] {
+function takeOver(h: HandOver): [DeliveryStart, StartingStatus] {
   switch (h.reason) {
     case 'retry':
       return [{ notBefore: h.retryAt }, 'retrying'];
@@ -62,11 +62,13 @@ function takeOver(h: HandOver): [Pick<DeliverInput, 'notBefore' | 'endedFailed'>
       return [{}, 'held'];
     case 'failed':
       return [{ endedFailed: { gone: h.gone } }, 'failed'];
+    case 'deferred':
+      return [{ notBefore: h.notBefore, reservedSlot: h.reserved }, 'pending'];
   }
 }
 
 /** Starts the delivery's own workflow, which outlives this one. */
-async function startDeliveryWorkflow(d: DeliveryRef, start: Pick<DeliverInput, 'notBefore' | 'endedFailed'>, status: StartingStatus): Promise<void> {
+async function startDeliveryWorkflow(d: DeliveryRef, start: DeliveryStart, status: StartingStatus): Promise<void> {
   try {
     await startChild(deliverToEndpoint, { ...deliveryWorkflowStart(d, start, status), parentClosePolicy: ParentClosePolicy.ABANDON });
   } catch (err) {

@@ -49,13 +49,20 @@ export type HandOver =
   /** Not enough credits: wait for a grant. */
   | { deliveryId: string; reason: 'held' }
   /** Failed for good (schedule used up, or 410 Gone): the workflow records it, so every failed delivery has one. */
-  | { deliveryId: string; reason: 'failed'; gone: boolean };
+  | { deliveryId: string; reason: 'failed'; gone: boolean }
+  /**
+   * Not attempted here: its endpoint is slow (its own workflow waits its turn, away from the
+   * batch) or its webhook's rate limit gives it a slot at `notBefore` (`reserved` for it).
+   */
+  | { deliveryId: string; reason: 'deferred'; notBefore: number; reserved: boolean };
 
 export interface DeliverInput extends DeliveryRef {
   /** No attempt before this time (epoch ms): the next attempt after one made elsewhere. */
   notBefore?: number;
   /** The attempt made elsewhere ended the delivery for good: only record the failure. */
   endedFailed?: { gone: boolean };
+  /** A slot of the webhook's rate limit is reserved for the attempt at `notBefore`. */
+  reservedSlot?: boolean;
 }
 
 /** The status a delivery's own workflow ends with (also its DeliveryStatus search attribute). */
@@ -65,7 +72,9 @@ export type DeliveryResult = { status: 'succeeded' | 'failed' | 'cancelled' };
 export type AttemptOutcome =
   | { status: 'succeeded'; resetsHealth: boolean }
   | { status: 'cancelled' }
-  | { status: 'held'; recheckAfterMs: number };
+  | { status: 'held'; recheckAfterMs: number }
+  /** Not attempted: try again after waitMs (`reserved`: a rate-limit slot is then reserved for it). */
+  | { status: 'deferred'; why: 'rate_limited' | 'endpoint_slow' | 'endpoint_busy'; waitMs: number; reserved: boolean };
 
 /** Error types the delivery activity throws to end a series early. */
 export const RETRIES_EXHAUSTED = 'RetriesExhausted';

@@ -6,8 +6,8 @@ import { spawnWorker, type WorkerProcess } from '../helpers/workerProcess';
 
 // Scenario 3: the Temporal server (a dev server of this test's own, its state in a SQLite
 // file) is SIGKILLed in the middle of a burst while delivery retries are pending, and started
-// again on the same file and port. The worker is a real process (with its stranded-event
-// sweeper, as in production); it and the API's client reconnect by themselves.
+// again on the same file and port. The worker is a real process (with its reconciler, as in
+// production); it and the API's client reconnect by themselves.
 jest.setTimeout(180_000);
 
 const OUTAGE_MS = 8_000;
@@ -48,18 +48,19 @@ test('Temporal server killed mid-burst with retries pending: workflows resume af
   await temporal.kill('SIGKILL');
   const killedAt = Date.now();
 
-  // Ingestion while Temporal is down: the event is stored and accepted (202, dispatched: false)
-  // within a bounded time; the worker's sweeper starts its fan-out once Temporal is back.
+  // Ingestion while Temporal is down: the event is stored and accepted (202) at once; the
+  // worker's reconciler dispatches it once Temporal is back.
   const during = await Promise.all(
     [0, 1, 2].map(async (i) => {
       const t = Date.now();
       const res = await stack.call('POST', '/v1/events', { key: team.apiKey, body: { event: 'message.sent', data: { during: i } } });
-      return { status: res.status, ms: Date.now() - t, dispatched: res.body?.dispatched as boolean, id: res.body?.id as string };
+      return { status: res.status, ms: Date.now() - t, id: res.body?.id as string };
     }),
   );
   for (const d of during) {
-    expect(d).toMatchObject({ status: 202, dispatched: false });
-    expect(d.ms).toBeLessThan(8_000);
+    expect(d.status).toBe(202);
+    // Answered once stored: the unreachable Temporal server is not waited for.
+    expect(d.ms).toBeLessThan(3_000);
     eventIds.push(d.id);
   }
   await sleep(Math.max(0, OUTAGE_MS - (Date.now() - killedAt)));
@@ -100,7 +101,7 @@ test('Temporal server killed mid-burst with retries pending: workflows resume af
   console.log(
     [
       `temporal restart: server SIGKILLed after ${postsAtKill} POSTs of a 40-event burst, ${retriesPendingAtKill} deliveries with retries pending; down ${OUTAGE_MS} ms (${postsDuringOutage} POSTs meanwhile)`,
-      `  ingest while down: ${during.map((d) => `${d.status} in ${d.ms} ms (dispatched: ${d.dispatched})`).join(', ')}`,
+      `  ingest while down: ${during.map((d) => `${d.status} in ${d.ms} ms`).join(', ')}`,
       `  after restart on the same SQLite file: all ${deliveries.length} deliveries succeeded in ${drainedMs} ms, each with attempts 500/500/200; ${ledger.length} charges`,
     ].join('\n'),
   );

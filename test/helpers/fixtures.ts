@@ -41,4 +41,16 @@ export function verifySignatures(request: ReceivedRequest, secret: string): Reco
   return payload;
 }
 
+/**
+ * Waits until the event's dispatch workflow has finished: its first attempts are all made, so
+ * nothing more is sent for it unless a delivery needed a workflow of its own (returned).
+ */
+export async function waitForDispatch(stack: Stack, eventId: string): Promise<void> {
+  const dispatchId = await waitFor(async () => {
+    const e = await stack.db.selectFrom('events').select(['planned_at', 'dispatch_workflow_id']).where('id', '=', eventId).executeTakeFirst();
+    return e?.planned_at ? e.dispatch_workflow_id : undefined;
+  }, { what: `event ${eventId} planned` });
+  await stack.client.workflow.getHandle(dispatchId).result();
+}
+
 export const gaps = (requests: ReceivedRequest[]) => requests.slice(1).map((r, i) => r.at - requests[i]!.at);

@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { createDispatchBatcher } from '../../src/services/dispatchBatcher';
 import { newId } from '../../src/ids';
 import { dispatchEvents } from '../../src/workflows/dispatchEvents';
@@ -184,7 +185,7 @@ describe('batching and group commit', () => {
     const team = await stack.createTeam({ credits: 100 });
     await insertWebhooks(stack, team.id, 1, 'window');
     const events = await Promise.all(Array.from({ length: 5 }, () => storeEvent(stack, team.id)));
-    const batcher = createDispatchBatcher({ db: stack.db, config: { ...stack.config, dispatchWindowMs: 60_000 }, temporal: stack.client });
+    const batcher = createDispatchBatcher({ db: stack.db, config: { ...stack.config, dispatchWindowMs: 60_000 }, temporal: stack.client, log: pino({ level: 'silent' }) });
     // All five are queued before the window's timer can fire: one batch, however busy the machine.
     const workflowIds = await Promise.all(events.map((id) => batcher.dispatch(id)));
     expect(new Set(workflowIds).size).toBe(1);

@@ -1,6 +1,6 @@
 import type { temporal } from '@temporalio/proto';
 import { sql } from 'kysely';
-import { HELD_MAX_HISTORY_EVENTS } from '../../src/workflows/deliverToEndpoint';
+import { WAITING_MAX_HISTORY_EVENTS } from '../../src/workflows/deliverToEndpoint';
 import { creditsGrantedSignal } from '../../src/workflows/signals';
 import { createWebhook, postEvent } from '../helpers/fixtures';
 import { startStack, TEST_ADMIN_KEY, type Stack } from '../helpers/stack';
@@ -35,7 +35,7 @@ describe.each(['as-needed', 'every'] as const)('HOOKFERRY_DELIVERY_WORKFLOWS=%s'
     stack = await startStack({ env: { HOOKFERRY_DELIVERY_WORKFLOWS: setting, HOOKFERRY_HELD_RECHECK_MS: '5' } });
     const { team, workflowId } = await heldDelivery(`held-long-${setting}`);
 
-    // Each run holds about HELD_MAX_HISTORY_EVENTS / 11 re-checks (one activity each): wait for
+    // Each run holds about WAITING_MAX_HISTORY_EVENTS / 11 re-checks (one activity each): wait for
     // six runs (five of them full), then count the re-checks over all of them.
     const runCount = async () => {
       let n = 0;
@@ -48,7 +48,7 @@ describe.each(['as-needed', 'every'] as const)('HOOKFERRY_DELIVERY_WORKFLOWS=%s'
     const rechecks = histories.flat().filter((e) => e.activityTaskScheduledEventAttributes).length;
     expect(rechecks).toBeGreaterThanOrEqual(200);
     // Flat, not growing: no run's history passes the bound (plus the events of its last re-check).
-    for (const events of histories) expect(events.length).toBeLessThanOrEqual(HELD_MAX_HISTORY_EVENTS + 20);
+    for (const events of histories) expect(events.length).toBeLessThanOrEqual(WAITING_MAX_HISTORY_EVENTS + 20);
     // One search-attribute update per run, not one per re-check.
     for (const events of histories) expect(events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).length).toBeLessThanOrEqual(1);
 

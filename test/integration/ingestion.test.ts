@@ -1,6 +1,6 @@
-import { createWebhook, postEvent, waitForDelivery } from '../helpers/fixtures';
+import { createWebhook, postEvent, waitForDelivery, waitForDispatch } from '../helpers/fixtures';
 import { startStack, type Stack } from '../helpers/stack';
-import { sleep, waitFor } from '../helpers/wait';
+import { waitFor } from '../helpers/wait';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -22,7 +22,7 @@ test('concurrent duplicates with one Idempotency-Key create one event and one de
   const rows = await stack.db.selectFrom('events').select('id').where('team_id', '=', team.id).execute();
   expect(rows).toHaveLength(1);
   await waitForDelivery(stack, team.apiKey, [...ids][0]!, ['succeeded']);
-  await sleep(500);
+  await waitForDispatch(stack, [...ids][0]!);
   expect(stack.receiver.at('/idem')).toHaveLength(1);
 
   // The event's own id field acts as the key too.
@@ -87,7 +87,7 @@ test('fan-out: exact ids, * and category wildcards match; disabled webhooks and 
   await createWebhook(stack, other.apiKey, { url: `${stack.receiver.url}/fan/other-team`, events: ['*'] });
   const e = await postEvent(stack, team.apiKey, 'linkedin.invitation.accepted');
   for (const w of [exact, all, category]) await waitForDelivery(stack, team.apiKey, e.id, ['succeeded'], { webhookId: w.id });
-  await sleep(500);
+  await waitForDispatch(stack, e.id);
   const paths = stack.receiver.at('/fan/').map((r) => r.path).sort();
   expect(paths).toEqual(['/fan/all', '/fan/category', '/fan/exact']);
 });

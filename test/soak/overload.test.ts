@@ -45,7 +45,6 @@ interface Result {
   id?: string;
   retryAfter?: string | null;
   code?: string;
-  dispatched?: boolean;
 }
 
 async function post(apiKey: string, team: string, i: number): Promise<Result> {
@@ -57,8 +56,8 @@ async function post(apiKey: string, team: string, i: number): Promise<Result> {
       body: JSON.stringify({ event: 'message.sent', data: { i, pad: 'x'.repeat(200) } }),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
-    const body = (await res.json().catch(() => undefined)) as { id?: string; dispatched?: boolean; error?: { code: string } } | undefined;
-    return { team, status: res.status, ms: performance.now() - started, id: body?.id, code: body?.error?.code, retryAfter: res.headers.get('retry-after'), dispatched: body?.dispatched };
+    const body = (await res.json().catch(() => undefined)) as { id?: string; error?: { code: string } } | undefined;
+    return { team, status: res.status, ms: performance.now() - started, id: body?.id, code: body?.error?.code, retryAfter: res.headers.get('retry-after') };
   } catch (err) {
     return { team, status: 0, ms: performance.now() - started, code: `client: ${(err as Error).name}` };
   }
@@ -135,7 +134,7 @@ test(`overload for ${SECONDS} s: bounded latency, 429 + Retry-After per key, bac
   const deliveryRateDuring = deliveredAtEnd / (overloadMs / 1_000);
   const report = [
     `OVERLOAD ${SECONDS} s — ${NOISY_KEYS} noisy keys × ${CONCURRENCY} concurrent requests, 1 polite key at ${POLITE_PER_SECOND}/s; limit ${RATE_LIMIT}/min per key`,
-    `  requests: ${results.length} (${(results.length / (overloadMs / 1000)).toFixed(0)}/s offered): ${acceptedTotal} × 202 (${results.filter((r) => r.status === 202 && !r.dispatched).length} stored but not yet dispatched), ${limited.length} × 429, ${unexpected.length} other ${JSON.stringify(unexpected.slice(0, 3))}`,
+    `  requests: ${results.length} (${(results.length / (overloadMs / 1000)).toFixed(0)}/s offered): ${acceptedTotal} × 202, ${limited.length} × 429, ${unexpected.length} other ${JSON.stringify(unexpected.slice(0, 3))}`,
     ...teams.map((t) => {
       const mine = results.filter((r) => r.team === t.id);
       return `    ${t === polite ? 'polite' : 'noisy '} ${t.id}: ${mine.length} requests, ${mine.filter((r) => r.status === 202).length} × 202, ${mine.filter((r) => r.status === 429).length} × 429`;

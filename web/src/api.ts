@@ -16,6 +16,8 @@ export interface Webhook {
   url: string;
   events: string[];
   retrySchedule: RetrySchedule;
+  /** Requests per second at most; null: no limit. */
+  rateLimit: number | null;
   enabled: boolean;
   disabledReason: DisabledReason | null;
   disabledAt: string | null;
@@ -234,11 +236,11 @@ export class Api {
     return this.request<Webhook>('GET', `/v1/webhooks/${enc(id)}`);
   }
 
-  createWebhook(body: { name: string; url: string; events: string[]; secret?: string; retrySchedule?: RetrySchedule }) {
+  createWebhook(body: { name: string; url: string; events: string[]; secret?: string; retrySchedule?: RetrySchedule; rateLimit?: number | null }) {
     return this.request<CreatedWebhook>('POST', '/v1/webhooks', body);
   }
 
-  updateWebhook(id: string, body: Partial<{ name: string; url: string; events: string[]; secret: string; retrySchedule: RetrySchedule }>) {
+  updateWebhook(id: string, body: Partial<{ name: string; url: string; events: string[]; secret: string; retrySchedule: RetrySchedule; rateLimit: number | null }>) {
     return this.request<Webhook>('PATCH', `/v1/webhooks/${enc(id)}`, body);
   }
 

@@ -37,6 +37,7 @@ export function registerAdminRoutes(t: RouteTable): void {
       // Revoking twice is harmless and keeps the first revocation time.
       const r = await deps.db.updateTable('api_keys').set({ revoked_at: sql`coalesce(revoked_at, now())` }).where('id', '=', params.keyId).where('team_id', '=', params.id).executeTakeFirst();
       if (Number(r.numUpdatedRows) === 0) throw notFound('api key');
+      deps.apiKeys.forget(params.keyId);
       return { status: 204 };
     },
   });

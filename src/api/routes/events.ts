@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { presentEvent } from '../../services/events';
-import { ApiError, notFound } from '../errors';
+import { MAX_BATCH_EVENTS, presentEvent, type BatchItemResult } from '../../services/events';
+import { ApiError, notFound, zodDetails } from '../errors';
 import { ErrorSchema, type RouteTable } from '../route';
-import { Delivery, DeliveryWithAttempts, EventView, IdParams, IngestEventBody, ListDeliveriesQuery, ListTeamDeliveriesQuery, RecoverBody } from '../schemas';
+import { Delivery, DeliveryWithAttempts, EventView, IdParams, IngestBatchBody, IngestBatchItem, IngestBatchResult, IngestEventBody, ListDeliveriesQuery, ListTeamDeliveriesQuery, RecoverBody } from '../schemas';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
@@ -14,9 +14,50 @@ function idempotencyKey(header: string | undefined): string | undefined {
 
 const DeliveryPage = z.object({ data: z.array(Delivery), nextCursor: z.string().nullable() });
 
+/** The answer for one item of a batch, in the terms a single POST /v1/events would use. */
+function presentBatchItem(r: BatchItemResult) {
+  if ('error' in r) {
+    const { status, code, message, details } = r.error;
+    return { index: r.index, status, error: { code, message, ...(details !== undefined ? { details } : {}) } };
+  }
+  return { index: r.index, status: 202, id: r.event.id, replayed: r.replayed };
+}
+
 export function registerEventRoutes(t: RouteTable): void {
+  t.registry.register('IngestBatchItem', IngestBatchItem);
   t.add({
-    method: 'post', path: '/v1/events', tag: 'Events', auth: 'team', summary: 'Ingest an event; it is stored before the answer and delivered to every matching webhook',
+    method: 'post', path: '/v1/events/batch', tag: 'Events', auth: 'team',
+    summary: `Ingest up to ${MAX_BATCH_EVENTS} events in one transaction; each item is answered on its own (one bad item does not refuse the others) and counts against the rate limit as one request`,
+    body: IngestBatchBody,
+    responses: {
+      202: { description: 'Every item stored or replayed', schema: IngestBatchResult },
+      207: { description: 'Some items refused (see each result\'s status and error); the others stored', schema: IngestBatchResult },
+      413: { description: 'Body too large', schema: ErrorSchema },
+    },
+    handler: async ({ deps, team, body }) => {
+      // The request took one token on its way in; each further event takes one more.
+      const extra = await deps.rateLimiter.takeUpTo(team.keyId, body.events.length - 1);
+      const allowed = 1 + extra.granted;
+      const retryAfter = String(Math.ceil(extra.waitMs / 1000));
+      const items = body.events.map((raw, index) => {
+        if (index >= allowed) return new ApiError(429, 'rate_limited', `too many events for this API key; retry after ${retryAfter} s`, { retryAfterSeconds: Number(retryAfter) });
+        const parsed = IngestBatchItem.safeParse(raw);
+        if (!parsed.success) return new ApiError(400, 'validation_error', `events[${index}] is not valid`, zodDetails(parsed.error));
+        const { event, data, id, idempotencyKey } = parsed.data;
+        return { event, data, idempotencyKey: idempotencyKey ?? id };
+      });
+      const results = (await deps.events.ingestBatch(team.id, items)).map(presentBatchItem);
+      const count = (f: (r: (typeof results)[number]) => boolean) => results.filter(f).length;
+      const rejected = count((r) => r.status !== 202);
+      return {
+        status: rejected > 0 ? 207 : 202,
+        body: { accepted: count((r) => r.status === 202 && r.replayed === false), replayed: count((r) => r.replayed === true), rejected, results },
+        headers: allowed < body.events.length ? { 'retry-after': retryAfter } : undefined,
+      };
+    },
+  });
+  t.add({
+    method: 'post', path: '/v1/events', tag: 'Events', auth: 'team', summary: 'Ingest an event: 202 means it is stored, and it will be delivered to every matching webhook (dispatch follows the answer)',
     body: IngestEventBody,
     responses: {
       202: { description: 'Accepted (also for a repeated idempotency key, with Idempotent-Replayed: true)', schema: EventView },

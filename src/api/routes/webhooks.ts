@@ -25,7 +25,7 @@ export function registerWebhookRoutes(t: RouteTable): void {
     handler: async ({ deps, team, params }) => ({ status: 200, body: presentWebhook(await deps.webhooks.find(team.id, params.id)) }),
   });
   t.add({
-    method: 'patch', path: '/v1/webhooks/:id', tag: 'Webhooks', auth: 'team', summary: 'Update name, url, events, secret or retry schedule',
+    method: 'patch', path: '/v1/webhooks/:id', tag: 'Webhooks', auth: 'team', summary: 'Update name, url, events, secret, retry schedule or rate limit',
     params: IdParams, body: UpdateWebhookBody,
     responses: { 200: { description: 'Updated', schema: Webhook }, ...errors(404, 409) },
     handler: async ({ deps, team, params, body }) => ({ status: 200, body: await deps.webhooks.update(team.id, params.id, body) }),

@@ -10,10 +10,17 @@ export interface WebhookFormValues {
   secret: string;
   events: string[];
   retrySchedule: RetrySchedule;
+  /** Requests per second, as typed; empty for no limit. */
+  rateLimit: string;
 }
 
-type Field = 'name' | 'url' | 'secret' | 'events' | 'retrySchedule';
-const FIELDS: readonly Field[] = ['name', 'url', 'secret', 'events', 'retrySchedule'];
+type Field = 'name' | 'url' | 'secret' | 'events' | 'retrySchedule' | 'rateLimit';
+const FIELDS: readonly Field[] = ['name', 'url', 'secret', 'events', 'retrySchedule', 'rateLimit'];
+
+/** The form's rate limit as the API takes it: a whole number of requests a second, or null. */
+export function rateLimitValue(text: string): number | null {
+  return text.trim() === '' ? null : Number(text.trim());
+}
 
 /** Error codes the API answers without `details` that still belong to one field. */
 const CODE_FIELD: Record<string, Field> = {
@@ -88,6 +95,7 @@ export function WebhookForm(props: {
     url: `${uid}-url`,
     secret: `${uid}-secret`,
     retry: `${uid}-retry`,
+    rateLimit: `${uid}-rate-limit`,
     err: (f: Field) => `${uid}-${f}-error`,
     hint: (f: Field) => `${uid}-${f}-hint`,
     summary: `${uid}-summary`,
@@ -130,6 +138,8 @@ export function WebhookForm(props: {
     if (!values.name.trim()) local.fields.name = ['Enter a name for this webhook.'];
     if (!values.url.trim()) local.fields.url = ['Enter the URL that will receive the POST requests.'];
     if (values.events.length === 0) local.fields.events = ['Select at least one event.'];
+    const limit = rateLimitValue(values.rateLimit);
+    if (limit !== null && !(Number.isInteger(limit) && limit >= 1 && limit <= 10_000)) local.fields.rateLimit = ['Enter a whole number from 1 to 10,000, or leave it empty for no limit.'];
     if (Object.keys(local.fields).length > 0) {
       fail({ ...local, top: 'Some fields need your attention.' });
       return;
@@ -275,6 +285,23 @@ export function WebhookForm(props: {
           {customSchedule && <option value="custom">{describeRetrySchedule(customSchedule)}</option>}
         </select>
         <FieldError id={ids.err('retrySchedule')} messages={errors.fields.retrySchedule} />
+      </div>
+
+      <div className="field">
+        <label htmlFor={ids.rateLimit}>Rate limit (optional)</label>
+        <p id={ids.hint('rateLimit')} className="hint">
+          At most this many requests a second to the URL. Deliveries above it wait their turn; they never count as failures. Empty: no limit.
+        </p>
+        <input
+          id={ids.rateLimit}
+          name="rateLimit"
+          inputMode="numeric"
+          value={values.rateLimit}
+          onChange={(e) => set('rateLimit', e.target.value)}
+          aria-invalid={invalid('rateLimit')}
+          aria-describedby={describe('rateLimit', true)}
+        />
+        <FieldError id={ids.err('rateLimit')} messages={errors.fields.rateLimit} />
       </div>
 
       {props.extra}

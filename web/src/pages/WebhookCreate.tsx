@@ -2,12 +2,12 @@ import { useEffect, useState } from 'react';
 import type { CreatedWebhook } from '../api';
 import { PageHeader } from '../components/common';
 import { SecretPanel } from '../components/SecretPanel';
-import { WebhookForm, type WebhookFormValues } from '../components/WebhookForm';
+import { WebhookForm, rateLimitValue, type WebhookFormValues } from '../components/WebhookForm';
 import { useCatalog } from '../catalog';
 import { navigate, paths } from '../router';
 import { useNotify, useSession } from '../session';
 
-const EMPTY: WebhookFormValues = { name: '', url: '', secret: '', events: [], retrySchedule: 'exponential' };
+const EMPTY: WebhookFormValues = { name: '', url: '', secret: '', events: [], retrySchedule: 'exponential', rateLimit: '' };
 
 export function WebhookCreate() {
   const { api } = useSession();
@@ -54,6 +54,7 @@ export function WebhookCreate() {
             url: v.url,
             events: v.events,
             retrySchedule: v.retrySchedule,
+            rateLimit: rateLimitValue(v.rateLimit),
             ...(v.secret.trim() ? { secret: v.secret.trim() } : {}),
           });
           setCreated(result);

@@ -6,7 +6,7 @@ import { DeliveryLog, type WatchRequest } from '../components/DeliveryLog';
 import { ErrorBanner, EventList, Loading, PageHeader, StatusCode, TimeAgo, WebhookStatus } from '../components/common';
 import { subscribedEventTypes } from '../components/EventPicker';
 import { SecretPanel } from '../components/SecretPanel';
-import { WebhookForm, type WebhookFormValues } from '../components/WebhookForm';
+import { WebhookForm, rateLimitValue, type WebhookFormValues } from '../components/WebhookForm';
 import { describeDisabledReason, describeRetrySchedule, formatDateTime } from '../format';
 import { useLoader } from '../hooks';
 import { navigate, paths } from '../router';
@@ -101,6 +101,7 @@ export function WebhookDetail(props: { id: string }) {
     if (v.url !== w.url) patch.url = v.url;
     if (JSON.stringify(v.events) !== JSON.stringify(w.events)) patch.events = v.events;
     if (JSON.stringify(v.retrySchedule) !== JSON.stringify(w.retrySchedule)) patch.retrySchedule = v.retrySchedule;
+    if (rateLimitValue(v.rateLimit) !== w.rateLimit) patch.rateLimit = rateLimitValue(v.rateLimit);
     if (Object.keys(patch).length > 0) {
       const next = await api.updateWebhook(w.id, patch);
       webhook.setData(next);
@@ -188,7 +189,7 @@ export function WebhookDetail(props: { id: string }) {
           <h2>Edit webhook</h2>
           <WebhookForm
             mode="edit"
-            initial={{ name: w.name, url: w.url, secret: '', events: [...w.events], retrySchedule: w.retrySchedule }}
+            initial={{ name: w.name, url: w.url, secret: '', events: [...w.events], retrySchedule: w.retrySchedule, rateLimit: w.rateLimit === null ? '' : String(w.rateLimit) }}
             catalog={catalog}
             catalogError={catalogError}
             onReloadCatalog={reloadCatalog}
@@ -261,6 +262,10 @@ function WebhookFacts(props: { webhook: Webhook }) {
         <div>
           <dt>Retry schedule</dt>
           <dd>{describeRetrySchedule(w.retrySchedule)}</dd>
+        </div>
+        <div>
+          <dt>Rate limit</dt>
+          <dd>{w.rateLimit === null ? <span className="muted">none</span> : `${w.rateLimit} requests a second`}</dd>
         </div>
         <div>
           <dt>Status</dt>
