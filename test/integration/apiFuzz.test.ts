@@ -371,12 +371,14 @@ function nestedJson(levels: number, shape: 'objects' | 'arrays' | 'mixed', width
 test('JSON nested to any depth, on every route that takes JSON, answers 400 payload_too_deep past the limit and never 5xx', async () => {
   const limit = stack.config.maxJsonDepth;
   const bodyLimit = stack.config.maxPayloadBytes + 16 * 1024;
+  // `levels`: how many objects and arrays the route's body wraps the nested value in.
   const routes = [
-    { method: 'POST', path: '/v1/events', key: () => key, wrap: (n: string) => `{"event":"prospect.qualified","data":${n}}` },
-    { method: 'POST', path: '/v1/webhooks/test', key: () => key, wrap: (n: string) => `{"event":"prospect.qualified","data":${n}}` },
-    { method: 'POST', path: '/admin/v1/event-types', key: () => stack.adminKey, wrap: (n: string) => `{"id":"fuzz.deep","name":"Deep","description":"fuzz","example":${n}}` },
-    { method: 'PATCH', path: () => `/v1/webhooks/${target.id}`, key: () => key, wrap: (n: string) => `{"name":${n}}` },
-    { method: 'POST', path: '/v1/webhooks', key: () => key, wrap: (n: string) => n },
+    { method: 'POST', path: '/v1/events', key: () => key, levels: 1, wrap: (n: string) => `{"event":"prospect.qualified","data":${n}}` },
+    { method: 'POST', path: '/v1/events/batch', key: () => key, levels: 3, limit: stack.config.maxBatchBytes, wrap: (n: string) => `{"events":[{"event":"prospect.qualified","data":${n}}]}` },
+    { method: 'POST', path: '/v1/webhooks/test', key: () => key, levels: 1, wrap: (n: string) => `{"event":"prospect.qualified","data":${n}}` },
+    { method: 'POST', path: '/admin/v1/event-types', key: () => stack.adminKey, levels: 1, wrap: (n: string) => `{"id":"fuzz.deep","name":"Deep","description":"fuzz","example":${n}}` },
+    { method: 'PATCH', path: () => `/v1/webhooks/${target.id}`, key: () => key, levels: 1, wrap: (n: string) => `{"name":${n}}` },
+    { method: 'POST', path: '/v1/webhooks', key: () => key, levels: 0, wrap: (n: string) => n },
   ];
   const levels = fc.oneof(fc.integer({ min: 0, max: limit + 2 }), fc.integer({ min: limit - 2, max: limit + 2 }), fc.integer({ min: 1, max: 60_000 }));
   await check(
@@ -389,12 +391,12 @@ test('JSON nested to any depth, on every route that takes JSON, answers 400 payl
         const route = routes[routeIndex]!;
         const nested = nestedJson(nestedLevels, shape, width);
         const text = route.wrap(nested.text);
-        const bodyDepth = nested.depth + (route.wrap('1') === '1' ? 0 : 1);
+        const bodyDepth = nested.depth + route.levels;
         const path = typeof route.path === 'string' ? route.path : route.path();
         const res = await stack.call(route.method, path, { key: route.key(), rawBody: text, headers: { 'content-type': 'application/json' } });
         const what = `${route.method} ${path} nested ${bodyDepth} (${shape}, width ${width})`;
         checkAnswer(res, what);
-        if (Buffer.byteLength(text) > bodyLimit) {
+        if (Buffer.byteLength(text) > (route.limit ?? bodyLimit)) {
           expect(res.status).toBe(413);
         } else if (bodyDepth > limit) {
           if (res.status !== 400 || res.body.error.code !== 'payload_too_deep') throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);

@@ -43,6 +43,7 @@ test('nesting past the limit answers 400 payload_too_deep, naming the limit, on 
   for (const depth of [LIMIT + 1, 10_000, 50_000]) {
     const cases: Array<[string, string, string, string]> = [
       ['POST', '/v1/events', team.apiKey, bodyWith({ event: 'prospect.qualified' }, 'data', depth)],
+      ['POST', '/v1/events/batch', team.apiKey, `{"events":[${bodyWith({ event: 'prospect.qualified' }, 'data', depth - 2)}]}`],
       ['POST', '/v1/webhooks/test', team.apiKey, bodyWith({ event: 'prospect.qualified' }, 'data', depth)],
       ['POST', '/admin/v1/event-types', stack.adminKey, bodyWith({ id: 'deep.refused', name: 'Deep', description: 'x' }, 'example', depth)],
       ['PATCH', `/v1/webhooks/${webhook.id}`, team.apiKey, bodyWith({}, 'name', depth)],
