@@ -144,15 +144,14 @@ export const IngestBatchItem = IngestEventBody.extend({
   .strict()
   .openapi('IngestBatchItem');
 
-export const IngestBatchBody = z
-  .object({
-    // Each item is validated on its own, so one bad item is refused alone (see IngestBatchItem).
-    events: z
-      .array(z.unknown().openapi({ description: 'An IngestBatchItem; each is validated on its own' }))
-      .min(1)
-      .max(MAX_BATCH_EVENTS)
-      .openapi({ description: `1 to ${MAX_BATCH_EVENTS} events (IngestBatchItem)` }),
-  })
+const BatchEvents = <T extends z.ZodType>(item: T) => z.array(item).min(1).max(MAX_BATCH_EVENTS);
+
+/** Validated loosely: each item is checked on its own (IngestBatchItem), so one bad item is refused alone. */
+export const IngestBatchBody = z.object({ events: BatchEvents(z.unknown()) }).strict();
+
+/** What the OpenAPI document shows for a batch. */
+export const IngestBatchDocument = z
+  .object({ events: BatchEvents(IngestBatchItem).openapi({ description: `1 to ${MAX_BATCH_EVENTS} events` }) })
   .strict()
   .openapi('IngestBatch');
 

@@ -183,6 +183,7 @@ describe('webhooks: success paths', () => {
       id: expect.stringMatching(/^wh_/),
       name: 'CRM Sync',
       url,
+      rateLimit: null,
       events: ['linkedin.message.received', 'prospect.*'],
       retrySchedule: 'exponential',
       enabled: true,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MAX_BATCH_EVENTS, presentEvent, type BatchItemResult } from '../../services/events';
 import { ApiError, notFound, zodDetails } from '../errors';
 import { ErrorSchema, type RouteTable } from '../route';
-import { Delivery, DeliveryWithAttempts, EventView, IdParams, IngestBatchBody, IngestBatchItem, IngestBatchResult, IngestEventBody, ListDeliveriesQuery, ListTeamDeliveriesQuery, RecoverBody } from '../schemas';
+import { Delivery, DeliveryWithAttempts, EventView, IdParams, IngestBatchBody, IngestBatchDocument, IngestBatchItem, IngestBatchResult, IngestEventBody, ListDeliveriesQuery, ListTeamDeliveriesQuery, RecoverBody } from '../schemas';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
@@ -24,11 +24,11 @@ function presentBatchItem(r: BatchItemResult) {
 }
 
 export function registerEventRoutes(t: RouteTable): void {
-  t.registry.register('IngestBatchItem', IngestBatchItem);
   t.add({
     method: 'post', path: '/v1/events/batch', tag: 'Events', auth: 'team',
     summary: `Ingest up to ${MAX_BATCH_EVENTS} events in one transaction; each item is answered on its own (one bad item does not refuse the others) and counts against the rate limit as one request`,
     body: IngestBatchBody,
+    documentedBody: IngestBatchDocument,
     responses: {
       202: { description: 'Every item stored or replayed', schema: IngestBatchResult },
       207: { description: 'Some items refused (see each result\'s status and error); the others stored', schema: IngestBatchResult },
