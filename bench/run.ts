@@ -15,6 +15,7 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import { sql } from 'kysely';
 import { generateSecret } from '../src/domain/secrets';
+import { storedWebhookSecrets } from '../src/services/webhookSecrets';
 import { newId } from '../src/ids';
 import type { BaselineInput, BaselineResult } from './baseline';
 import { nowMs } from './lib/clock';
@@ -202,7 +203,7 @@ async function main(): Promise<void> {
           events: ['*'],
           retry_schedule: JSON.stringify('exponential'),
         }));
-        await s.db.insertInto('webhooks').values(rows).execute();
+        await s.db.insertInto('webhooks').values(rows.map((r) => storedWebhookSecrets(s.secretKeys, r))).execute();
       }
     };
 

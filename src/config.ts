@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parsePresetList, type PresetName } from './domain/catalog';
+import { parseKeyRing, type KeyRing } from './domain/secretBox';
 import type { DeliveryWorkflows } from './workflows/types';
 
 /** Every knob Hookferry reads from the environment, parsed once. */
@@ -23,6 +24,8 @@ export interface Config {
   retryDelayScale: number;
   maxRetryAfterMs: number;
   maxPayloadBytes: number;
+  /** Deepest nesting of objects/arrays accepted in any JSON body (400 payload_too_deep above); bounded so nothing recursive can overflow. */
+  maxJsonDepth: number;
   /** The largest body POST /v1/events/batch accepts (each of its events is still held to maxPayloadBytes). */
   maxBatchBytes: number;
   maxResponseBytes: number;
@@ -30,6 +33,8 @@ export interface Config {
   sha256SignatureHeader: string | undefined;
   hexSignatureHeader: string | undefined;
   secretRotationGraceMs: number;
+  /** Keys for webhook signing secrets at rest (HOOKFERRY_SECRETS_KEY, HOOKFERRY_SECRETS_OLD_KEYS); the API and worker refuse to start without one. */
+  secretKeys: KeyRing | undefined;
   heldRecheckMs: number;
   rateLimitPerMinute: number;
   /** A valid API key is trusted this long without a database lookup; a revoked key may work this long on other instances. */
@@ -80,12 +85,16 @@ const EnvSchema = z.object({
   HOOKFERRY_RETRY_DELAY_SCALE: z.coerce.number().positive().default(1),
   HOOKFERRY_MAX_RETRY_AFTER_MS: intFrom(3_600_000),
   HOOKFERRY_MAX_PAYLOAD_BYTES: intFrom(256 * 1024),
+  // At most 1,000: JSON.stringify overflows near 4,000 levels, PostgreSQL's jsonb parser earlier.
+  HOOKFERRY_MAX_JSON_DEPTH: z.coerce.number().int().min(1).max(1000).default(64),
   HOOKFERRY_MAX_BATCH_BYTES: intFrom(5 * 1024 * 1024),
   HOOKFERRY_MAX_RESPONSE_BYTES: intFrom(64 * 1024),
   HOOKFERRY_DELIVERY_COST: intFrom(2),
   HOOKFERRY_SHA256_SIGNATURE_HEADER: z.string().default('X-Webhook-Signature'),
   HOOKFERRY_HEX_SIGNATURE_HEADER: z.string().default('X-Kakiyo-Signature'),
   HOOKFERRY_SECRET_ROTATION_GRACE_MS: intFrom(24 * 3_600_000),
+  HOOKFERRY_SECRETS_KEY: z.string().optional(),
+  HOOKFERRY_SECRETS_OLD_KEYS: z.string().optional(),
   HOOKFERRY_HELD_RECHECK_MS: intFrom(60_000),
   HOOKFERRY_RATE_LIMIT_PER_MINUTE: intFrom(6000),
   HOOKFERRY_API_KEY_CACHE_MS: intFrom(5_000),
@@ -125,12 +134,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retryDelayScale: e.HOOKFERRY_RETRY_DELAY_SCALE,
     maxRetryAfterMs: e.HOOKFERRY_MAX_RETRY_AFTER_MS,
     maxPayloadBytes: e.HOOKFERRY_MAX_PAYLOAD_BYTES,
+    maxJsonDepth: e.HOOKFERRY_MAX_JSON_DEPTH,
     maxBatchBytes: e.HOOKFERRY_MAX_BATCH_BYTES,
     maxResponseBytes: e.HOOKFERRY_MAX_RESPONSE_BYTES,
     deliveryCost: e.HOOKFERRY_DELIVERY_COST,
     sha256SignatureHeader: blankToUndefined(e.HOOKFERRY_SHA256_SIGNATURE_HEADER),
     hexSignatureHeader: blankToUndefined(e.HOOKFERRY_HEX_SIGNATURE_HEADER),
     secretRotationGraceMs: e.HOOKFERRY_SECRET_ROTATION_GRACE_MS,
+    secretKeys: parseKeyRing(e.HOOKFERRY_SECRETS_KEY, e.HOOKFERRY_SECRETS_OLD_KEYS),
     heldRecheckMs: e.HOOKFERRY_HELD_RECHECK_MS,
     rateLimitPerMinute: e.HOOKFERRY_RATE_LIMIT_PER_MINUTE,
     apiKeyCacheMs: e.HOOKFERRY_API_KEY_CACHE_MS,

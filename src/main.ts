@@ -10,6 +10,7 @@ import { startApi } from './api/server';
 import { loadConfig } from './config';
 import { hookferryDataDir, isDefaultDataDir } from './dataDir';
 import { createDb } from './db/database';
+import { describeDevSecretsKey, ensureDevSecretsKey } from './devSecretsKey';
 import { DEV_ADMIN_KEY, DEV_ALLOWED_CIDRS } from './devDefaults';
 import { chooseDevDatabase } from './devStack/database';
 import { assertSafeToListen, DEV_HOST } from './devStack/listen';
@@ -18,6 +19,7 @@ import { ensureDatabaseExists, migrateToLatest } from './db/migrate';
 import { logger } from './logger';
 import { StartupProblem } from './startupProblem';
 import { createReconciler } from './services/reconciler';
+import { prepareStoredSecrets, requireSecretKeys } from './services/webhookSecrets';
 import { connectTemporal } from './temporal/client';
 import { startReconcilerLoop } from './worker/reconcilerLoop';
 import { createWorker } from './worker/worker';
@@ -49,12 +51,21 @@ async function main() {
     const database = await chooseDevDatabase({ env: process.env, dataDir, dataDirIsDefault: isDefaultDataDir(), log: say });
     stops.push(database.stop);
     process.env.DATABASE_URL = database.url;
+    // Webhook secrets are encrypted at rest: without a key given, a development key file in the data directory.
+    const devKey = process.env.HOOKFERRY_SECRETS_KEY ? undefined : ensureDevSecretsKey(dataDir);
+    if (devKey) {
+      process.env.HOOKFERRY_SECRETS_KEY = devKey.setting;
+      if (devKey.created) logger.info({ file: devKey.file }, 'generated a development key for webhook secrets (owner-only file)');
+      if (devKey.warning) logger.warn(devKey.warning);
+    }
     const config = loadConfig();
+    const secretKeys = requireSecretKeys(config);
 
     await ensureDatabaseExists(config.databaseUrl);
     const db = createDb(config.databaseUrl, 30);
     stops.push(() => db.destroy());
     const applied = await migrateToLatest(db);
+    await prepareStoredSecrets(db, secretKeys, logger);
     logger.info({ applied }, 'database ready');
 
     const temporal = await chooseDevTemporal({ env: process.env, temporalAddress: config.temporalAddress, temporalUiUrl: config.temporalUiUrl, dataDir, log: say });
@@ -81,6 +92,7 @@ async function main() {
       ['API docs', `${api.url}/docs`],
       ['Temporal Web UI', temporal.uiUrl],
       ['Admin key', adminKeyNote(config.adminKey)],
+      ['Secrets key', describeDevSecretsKey(devKey)],
       ['Database', database.description],
       ['Temporal', temporal.description],
     ]);

@@ -8,6 +8,7 @@ import { rmSync } from 'node:fs';
 import { Client as PgClient } from 'pg';
 import { createDb, type Db } from '../../src/db/database';
 import { migrateToLatest } from '../../src/db/migrate';
+import { generateKeySetting, parseKeyRing, type KeyRing } from '../../src/domain/secretBox';
 import { ensureTemporalCli } from '../../src/temporal/cli';
 import { startDevServer, stopProcess, type DevServer } from '../../src/temporal/devServer';
 import { freePort } from '../../scripts/lib/freePort';
@@ -83,6 +84,8 @@ export interface BenchStack {
   worker: ChildService;
   api: ChildService;
   apiUrl: string;
+  /** The key ring the worker and API seal webhook secrets with (a fresh key per run): rows inserted directly use storedWebhookSecrets with it. */
+  secretKeys: KeyRing;
   /** PostgreSQL backend pids serving the benchmark database (refreshed in the background). */
   postgresPids(): number[];
   stop(): Promise<void>;
@@ -157,7 +160,11 @@ export async function startBenchStack(opts: StackOptions): Promise<BenchStack> {
     });
     opts.say(`Temporal dev server on ${temporal.address} (${opts.temporalDbFile ? `SQLite file ${opts.temporalDbFile}` : 'in-memory SQLite'})`);
 
+    // Webhook secrets are encrypted at rest under a key of this run's own.
+    const secretsKey = generateKeySetting();
     const common = {
+      HOOKFERRY_SECRETS_KEY: secretsKey,
+      HOOKFERRY_SECRETS_OLD_KEYS: '',
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: temporal.address,
       HOOKFERRY_TASK_QUEUE: TASK_QUEUE,
@@ -211,6 +218,7 @@ export async function startBenchStack(opts: StackOptions): Promise<BenchStack> {
       worker,
       api,
       apiUrl: `http://127.0.0.1:${apiPort}`,
+      secretKeys: parseKeyRing(secretsKey, undefined)!,
       postgresPids: () => pgPids,
       stop: cleanup,
     };

@@ -3,6 +3,7 @@ import { signatureHeaders } from '../domain/signatures';
 import { isTransientDatabaseError } from '../db/errors';
 import { sendWebhook, type SendResult } from '../http/sendWebhook';
 import { signalHealth } from '../services/healthSignals';
+import { signingSecrets } from '../services/webhookSecrets';
 import type { FailureNote } from '../workflows/types';
 import type { ActivityDeps } from './deps';
 import { reserveEndpointSlot } from '../services/endpointRateLimit';
@@ -51,7 +52,7 @@ export const ENDPOINT_BUSY_WAIT_MS = 1_000;
 
 export type LoadedDelivery = NonNullable<Awaited<ReturnType<ReturnType<typeof createAttempter>['loadDeliveries']>>[number]>;
 
-export function createAttempter({ db, config, temporal, send: sendOptions }: ActivityDeps) {
+export function createAttempter({ db, config, temporal, send: sendOptions, secretKeys }: ActivityDeps) {
   // One per worker process: concurrent attempts' successes share statements (group commit).
   const successes = createSuccessRecorder(db, config.deliveryCost);
   // One per worker process: each endpoint's share of this worker, and which endpoints are slow.
@@ -144,8 +145,7 @@ export function createAttempter({ db, config, temporal, send: sendOptions }: Act
 
   /** The signed POST of a delivery. */
   function send(d: LoadedDelivery, startedAt: Date): Promise<SendResult> {
-    const secrets = [d.secret];
-    if (d.previous_secret && d.previous_secret_expires_at && d.previous_secret_expires_at > new Date()) secrets.push(d.previous_secret);
+    const secrets = signingSecrets(secretKeys, d); // throws if a key is missing: never sent unsigned
     const headers = {
       'content-type': 'application/json',
       'user-agent': USER_AGENT,

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Db } from '../db/database';
+import type { KeyRing } from '../domain/secretBox';
 import type { Mailer } from '../mail/mailer';
 import type { SendOptions } from '../http/sendWebhook';
 import type { Logger } from '../logger';
@@ -12,5 +13,7 @@ export interface ActivityDeps {
   temporal: Client;
   mailer: Mailer;
   send: SendOptions;
+  /** Opens the stored signing secrets (src/services/webhookSecrets.ts). */
+  secretKeys: KeyRing;
   log: Logger;
 }

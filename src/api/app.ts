@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
+import { exceedsJsonDepth } from '../domain/jsonDepth';
 import { authGuards } from './auth';
 import type { ApiDeps } from './deps';
 import { ApiError, errorHandler, unknownRoute } from './errors';
@@ -50,6 +51,7 @@ export function createApp(deps: ApiDeps): { app: Express; routes: RouteTable } {
   // A batch carries many events (each still within maxPayloadBytes); everything else carries one.
   app.use('/v1/events/batch', express.json({ limit: deps.config.maxBatchBytes, strict: false }));
   app.use(['/v1', '/admin'], express.json({ limit: deps.config.maxPayloadBytes + 16 * 1024, strict: false }));
+  app.use(['/v1', '/admin'], refuseDeepJson(deps.config.maxJsonDepth));
   app.use(routes.mount(deps, authGuards({ apiKeys: deps.apiKeys, rateLimiter: deps.rateLimiter, adminKey: deps.config.adminKey })));
   app.use(['/v1', '/admin'], unknownRoute);
 
@@ -61,4 +63,18 @@ export function createApp(deps: ApiDeps): { app: Express; routes: RouteTable } {
   app.use(unknownRoute);
   app.use(errorHandler(deps.log));
   return { app, routes };
+}
+
+/**
+ * Every JSON body, whatever the route, before anything recursive touches it: zod, the
+ * envelope's JSON.stringify and PostgreSQL's jsonb parser all overflow their stacks on deep
+ * enough nesting, which JSON.parse (iterative) accepts well within the size limit.
+ */
+function refuseDeepJson(maxDepth: number): RequestHandler {
+  return (req, _res, next) => {
+    if (exceedsJsonDepth(req.body, maxDepth)) {
+      return next(new ApiError(400, 'payload_too_deep', `the JSON body is nested too deeply: at most ${maxDepth} levels of objects and arrays are accepted`));
+    }
+    next();
+  };
 }

@@ -28,8 +28,10 @@ export function zodDetails(err: Pick<ZodError, 'issues'>) {
   return err.issues.slice(0, MAX_ISSUES).map((i) => ({ path: clip(i.path.map(String).join('.')), message: clip(i.message), code: i.code }));
 }
 
+/** Names the full path as the client sent it: under a mount (`/v1`), `req.path` drops the prefix. */
 export const unknownRoute: RequestHandler = (req, _res, next) => {
-  next(new ApiError(404, 'route_not_found', `no route for ${req.method} ${req.path}`));
+  const fullPath = clip(req.originalUrl.split('?')[0] ?? '');
+  next(new ApiError(404, 'route_not_found', `no route for ${req.method} ${fullPath}`));
 };
 
 /** Maps anything thrown to the error shape; bad input is always a 4xx, never a 500. */

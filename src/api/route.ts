@@ -63,7 +63,7 @@ export class RouteTable {
       responses[status] = { description: r.description, ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}) };
     }
     const error = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
-    if (spec.body || spec.query || spec.params) responses['400'] ??= error('Invalid request (malformed JSON, or a value the schema refuses)');
+    if (spec.body || spec.query || spec.params) responses['400'] ??= error('Invalid request (malformed JSON, JSON nested too deep, or a value the schema refuses)');
     if (spec.body) {
       responses['413'] ??= error('The body is larger than the limit');
       responses['415'] ??= error('The body is not application/json');

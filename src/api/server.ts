@@ -11,6 +11,7 @@ import { createCatalog } from '../services/catalog';
 import { RateLimiter } from './rateLimit';
 import { createDeliveryService } from '../services/deliveries';
 import { createEventService } from '../services/events';
+import { requireSecretKeys } from '../services/webhookSecrets';
 import { createWebhookService } from '../services/webhooks';
 import { createApp } from './app';
 import type { ApiDeps } from './deps';
@@ -25,7 +26,7 @@ export function buildApiDeps(opts: { config: Config; db: Db; temporal: Client; l
     temporal,
     catalog,
     log,
-    webhooks: createWebhookService({ db, config, temporal, catalog, policy }),
+    webhooks: createWebhookService({ db, config, temporal, catalog, policy, secretKeys: requireSecretKeys(config) }),
     events: createEventService({ db, config, temporal, catalog, log }),
     deliveries: createDeliveryService({ db, config, temporal, log }),
     apiKeys: createApiKeyCache(db, config.apiKeyCacheMs),

@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/database';
 import type { LastFailure, Webhook } from '../db/schema';
 import type { RetryScheduleSetting } from '../domain/retrySchedule';
+import { openSecret, sealSecret, SecretUnavailableError, type KeyRing } from '../domain/secretBox';
 import { generateSecret, secretProblem } from '../domain/secrets';
 import type { AddressPolicy } from '../http/addressPolicy';
 import { newId } from '../ids';
@@ -20,6 +21,8 @@ export interface WebhookServiceDeps {
   temporal: Client;
   catalog: Catalog;
   policy: AddressPolicy;
+  /** Secrets are stored sealed under these keys (src/domain/secretBox.ts). */
+  secretKeys: KeyRing;
 }
 
 export interface WebhookInput {
@@ -57,7 +60,7 @@ export function presentWebhook(w: Webhook) {
 export type WebhookView = ReturnType<typeof presentWebhook>;
 
 export function createWebhookService(deps: WebhookServiceDeps) {
-  const { db, config, temporal, catalog, policy } = deps;
+  const { db, config, temporal, catalog, policy, secretKeys } = deps;
 
   async function validate(input: Partial<WebhookInput>): Promise<void> {
     if (input.url !== undefined) {
@@ -101,15 +104,16 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       await validate(input);
       const secret = input.secret ?? generateSecret();
       const enabled = input.enabled ?? true;
+      const id = newId('wh');
       try {
         const w = await db
           .insertInto('webhooks')
           .values({
-            id: newId('wh'),
+            id,
             team_id: teamId,
             name: input.name,
             url: input.url,
-            secret,
+            secret: sealSecret(secretKeys, id, secret),
             events: [...new Set(input.events)],
             retry_schedule: JSON.stringify(input.retrySchedule ?? 'exponential'),
             rate_limit: input.rateLimit ?? null,
@@ -148,7 +152,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
             ...(input.name !== undefined ? { name: input.name } : {}),
             ...(input.url !== undefined ? { url: input.url } : {}),
             ...(input.events !== undefined ? { events: [...new Set(input.events)] } : {}),
-            ...(input.secret !== undefined ? { secret: input.secret, previous_secret: null, previous_secret_expires_at: null } : {}),
+            ...(input.secret !== undefined ? { secret: sealSecret(secretKeys, id, input.secret), previous_secret: null, previous_secret_expires_at: null } : {}),
             ...(input.retrySchedule !== undefined ? { retry_schedule: JSON.stringify(input.retrySchedule) } : {}),
             ...(input.rateLimit !== undefined ? { rate_limit: input.rateLimit } : {}),
             updated_at: new Date(),
@@ -205,17 +209,28 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       return presentWebhook(w);
     },
 
-    /** New secret now; the old one keeps signing (second v1 entry) until the grace period ends. */
-    async rotateSecret(teamId: string, id: string): Promise<{ secret: string; previousSecretExpiresAt: string }> {
+    /**
+     * New secret now; the old one keeps signing (second v1 entry) until the grace period ends.
+     * An old secret no configured key opens (its key was lost) cannot sign anything: it is
+     * dropped, so rotating is how an owner recovers a webhook after a lost key.
+     */
+    async rotateSecret(teamId: string, id: string): Promise<{ secret: string; previousSecretExpiresAt: string | null }> {
       const current = await find(teamId, id);
       const secret = generateSecret();
       const expires = new Date(Date.now() + config.secretRotationGraceMs);
+      let previous: string | null;
+      try {
+        previous = sealSecret(secretKeys, id, openSecret(secretKeys, id, current.secret));
+      } catch (err) {
+        if (!(err instanceof SecretUnavailableError)) throw err;
+        previous = null;
+      }
       await db
         .updateTable('webhooks')
-        .set({ secret, previous_secret: current.secret, previous_secret_expires_at: expires, updated_at: new Date() })
+        .set({ secret: sealSecret(secretKeys, id, secret), previous_secret: previous, previous_secret_expires_at: previous ? expires : null, updated_at: new Date() })
         .where('id', '=', id)
         .execute();
-      return { secret, previousSecretExpiresAt: expires.toISOString() };
+      return { secret, previousSecretExpiresAt: previous ? expires.toISOString() : null };
     },
   };
 }

@@ -3,6 +3,7 @@ import { loadConfig } from '../config';
 import { createDb } from '../db/database';
 import { ensureDatabaseExists, migrateToLatest } from '../db/migrate';
 import { logger } from '../logger';
+import { prepareStoredSecrets, requireSecretKeys } from '../services/webhookSecrets';
 import { createReconciler } from '../services/reconciler';
 import { connectTemporal } from '../temporal/client';
 import { startReconcilerLoop } from './reconcilerLoop';
@@ -10,9 +11,11 @@ import { createWorker } from './worker';
 
 async function main() {
   const config = loadConfig();
+  const secretKeys = requireSecretKeys(config); // before anything else: no key, no start
   await ensureDatabaseExists(config.databaseUrl);
   const db = createDb(config.databaseUrl, 30);
   await migrateToLatest(db);
+  await prepareStoredSecrets(db, secretKeys, logger);
   const { client, connection } = await connectTemporal(config.temporalAddress ?? '127.0.0.1:7233', config.temporalNamespace);
   const { worker, close } = await createWorker({ config, temporalAddress: config.temporalAddress ?? '127.0.0.1:7233', db, client, log: logger });
   const stopReconciler = startReconcilerLoop(createReconciler({ db, config, temporal: client, log: logger }), logger, config.reconcileIntervalMs);

@@ -8,6 +8,7 @@ import { parseAllowedCidrs } from '../http/addressPolicy';
 import type { Resolver } from '../http/sendWebhook';
 import type { Logger } from '../logger';
 import { createMailer } from '../mail/mailer';
+import { requireSecretKeys } from '../services/webhookSecrets';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -26,6 +27,7 @@ export interface WorkerOptions {
 /** Builds a worker that runs Hookferry's workflows and activities on the configured task queue. */
 export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection; close: () => Promise<void> }> {
   const { config } = opts;
+  const secretKeys = requireSecretKeys(config);
   const connection = await NativeConnection.connect({ address: opts.temporalAddress });
   const mailer = createMailer(config.smtpUrl, config.smtpFrom, opts.log);
   const activities = createActivities({
@@ -34,6 +36,7 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     temporal: opts.client,
     mailer,
     send: { policy: parseAllowedCidrs(config.allowedCidrs), resolver: opts.resolver },
+    secretKeys,
     log: opts.log,
   });
   const worker = await Worker.create({

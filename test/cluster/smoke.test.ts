@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Webhook } from 'standardwebhooks';
 import { freePort } from '../../scripts/lib/freePort';
+import { generateKeySetting } from '../../src/domain/secretBox';
 import { ensureTemporalServerBinaries } from '../../src/temporal/server';
 import { startReceiver, type Receiver } from '../helpers/receiver';
 import { spawnUntilLogLine, type SpawnedProcess } from '../helpers/spawnProcess';
@@ -57,6 +58,7 @@ test('an event is delivered through the real Temporal server on PostgreSQL', asy
     TEMPORAL_ADDRESS: server.address,
     TEMPORAL_NAMESPACE: 'default',
     HOOKFERRY_ADMIN_KEY: ADMIN_KEY,
+    HOOKFERRY_SECRETS_KEY: generateKeySetting(),
     HOOKFERRY_ALLOWED_CIDRS: '127.0.0.0/8',
     HOOKFERRY_TASK_QUEUE: `cluster-${run}`,
     HOOKFERRY_DELIVERY_WORKFLOWS: 'every', // every delivery gets its own workflow: the search attributes are exercised

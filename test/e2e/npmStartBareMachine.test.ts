@@ -3,7 +3,7 @@
 // its API a team, a webhook and events are created; the whole stack is stopped with SIGINT and
 // started again; everything is still there and a retry scheduled before the restart completes after it.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
@@ -60,7 +60,7 @@ describeWithNamespace('npm start on a machine without PostgreSQL', () => {
       entry: 'src/main.ts',
       prefix: netns.prefix,
       // What the test run's globalSetup configured for the other tests must not leak into this start.
-      env: { DATABASE_URL: undefined, TEMPORAL_ADDRESS: undefined, HOOKFERRY_ADMIN_KEY: undefined, HOOKFERRY_ALLOWED_CIDRS: undefined, HOST: undefined, PORT: undefined, TEMPORAL_DB_FILE: undefined, HOOKFERRY_DATA_DIR: dataDir, LOG_LEVEL: 'info' },
+      env: { DATABASE_URL: undefined, TEMPORAL_ADDRESS: undefined, HOOKFERRY_ADMIN_KEY: undefined, HOOKFERRY_ALLOWED_CIDRS: undefined, HOST: undefined, PORT: undefined, TEMPORAL_DB_FILE: undefined, HOOKFERRY_SECRETS_KEY: undefined, HOOKFERRY_SECRETS_OLD_KEYS: undefined, HOOKFERRY_DATA_DIR: dataDir, LOG_LEVEL: 'info' },
       line: 'Press Ctrl-C to stop.',
       timeoutMs: 180_000,
     });
@@ -93,6 +93,10 @@ describeWithNamespace('npm start on a machine without PostgreSQL', () => {
     expect(first.banner).toMatch(new RegExp(`Database: +embedded PostgreSQL [\\d.]+ on 127\\.0\\.0\\.1:\\d+, data in ${dataDir}/postgres`));
     expect(first.banner).toContain(`state in ${path.join(dataDir, 'temporal.db')}`);
     expect(first.banner).toContain(`http://localhost:${API_PORT} (listening on 127.0.0.1 only`);
+    // Webhook secrets are encrypted at rest under a development key made now, owner-only.
+    expect(first.banner).toMatch(/Secrets key: +\S+ \(development key, generated now;/);
+    expect(first.banner).toContain(`${path.join(dataDir, 'secrets.key')} (development key, generated now;`);
+    expect(statSync(path.join(dataDir, 'secrets.key')).mode & 0o777).toBe(0o600);
 
     const team = await call<{ id: string; apiKey: string }>('POST', '/admin/v1/teams', { key: DEV_ADMIN_KEY, body: { name: 'Acme', notificationEmail: 'ops@acme.test', credits: 100 } });
     expect(team.status).toBe(201);
@@ -128,6 +132,8 @@ describeWithNamespace('npm start on a machine without PostgreSQL', () => {
     expect(arrivalsOf(retried.body.id)).toHaveLength(1); // the retry had not run yet
 
     const second = await startHookferry();
+    // The same key, kept: the secrets stored before the restart still sign (checked below).
+    expect(second.banner).toContain(`${path.join(dataDir, 'secrets.key')} (development key;`);
     expect(second.banner).toMatch(new RegExp(`Database: +embedded PostgreSQL [\\d.]+ on 127\\.0\\.0\\.1:\\d+, data in ${dataDir}/postgres`));
 
     // The team (its key still works), the webhook and the delivered delivery are all there.
@@ -145,6 +151,7 @@ describeWithNamespace('npm start on a machine without PostgreSQL', () => {
     // On the schedule made before the restart (delays only grow by jitter), not restarted from scratch.
     expect(retryArrivals[1]!.at - retryArrivals[0]!.at).toBeGreaterThanOrEqual(20_000);
     expect(retryArrivals[1]!.headers['webhook-id']).toBe(retryArrivals[0]!.headers['webhook-id']);
+    expect(() => new Webhook(webhook.body.secret).verify(retryArrivals[1]!.body, retryArrivals[1]!.headers)).not.toThrow();
     const retriedAfter = await waitFor(async () => {
       const e = await call<{ deliveries: { id: string; status: string; attemptCount: number }[] }>('GET', `/v1/events/${retried.body.id}`, { key });
       return e.body.deliveries[0]?.status === 'succeeded' ? e.body.deliveries[0] : undefined;

@@ -5,6 +5,7 @@ import { Client } from 'pg';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { createDb } from '../../src/db/database';
 import { migrateToLatest } from '../../src/db/migrate';
+import { generateKeySetting } from '../../src/domain/secretBox';
 import { ensureTemporalCli } from '../../src/temporal/cli';
 import { startDevServer } from '../../src/temporal/devServer';
 import { WORKFLOWS_PATH } from '../../src/worker/worker';
@@ -33,6 +34,9 @@ export default async function globalSetup(): Promise<void> {
   const db = createDb(process.env.DATABASE_URL, 1);
   await migrateToLatest(db);
   await db.destroy();
+
+  // Webhook secrets are encrypted at rest: every stack and spawned process of this run shares one key.
+  process.env.HOOKFERRY_SECRETS_KEY ||= generateKeySetting(new Date(), 'test-run');
 
   const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
   const bundlePath = path.join(os.tmpdir(), `hookferry-workflows-${process.pid}.js`);

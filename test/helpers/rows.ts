@@ -2,6 +2,7 @@
 // than the API would create them (the API path is covered by its own tests).
 import { newId } from '../../src/ids';
 import type { RetryScheduleSetting } from '../../src/domain/retrySchedule';
+import { storedWebhookSecrets } from '../../src/services/webhookSecrets';
 import type { Stack } from './stack';
 
 export const DIRECT_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -18,7 +19,7 @@ export async function insertWebhooks(
     id: newId('wh'), team_id: teamId, name: `${path}-${i}`, url: `${stack.receiver.url}/${path}/${i}`,
     secret: DIRECT_SECRET, events: ['*'], retry_schedule: JSON.stringify(opts.retrySchedule ?? 'exponential'),
   }));
-  await stack.db.insertInto('webhooks').values(rows).execute();
+  await stack.db.insertInto('webhooks').values(rows.map((r) => storedWebhookSecrets(stack.secretKeys, r))).execute();
   return rows.map((r) => r.id);
 }
 

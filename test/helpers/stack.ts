@@ -6,6 +6,8 @@ import pino from 'pino';
 import { startApi } from '../../src/api/server';
 import { loadConfig, type Config } from '../../src/config';
 import { createDb, type Db } from '../../src/db/database';
+import type { KeyRing } from '../../src/domain/secretBox';
+import { requireSecretKeys } from '../../src/services/webhookSecrets';
 import type { Resolver } from '../../src/http/sendWebhook';
 import { createWorker } from '../../src/worker/worker';
 import { startReceiver, type Receiver, type Responder } from './receiver';
@@ -34,8 +36,13 @@ export interface ApiResponse<T = any> {
   body: T;
 }
 
+/** A parsed pino record. */
+export type LogRecord = { level: number; msg?: string } & Record<string, unknown>;
+
 export interface Stack {
   apiUrl: string;
+  /** Everything the API and worker logged at warn level or above, as records (tests assert on errors). */
+  logs: LogRecord[];
   adminKey: string;
   config: Config;
   db: Db;
@@ -45,9 +52,11 @@ export interface Stack {
   smtp?: Awaited<ReturnType<typeof startSmtpServer>>;
   createTeam(opts?: { credits?: number; name?: string; email?: string }): Promise<{ id: string; apiKey: string }>;
   call<T = any>(method: string, path: string, opts?: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
-  /** Stops only the worker (to simulate a crash); `restartWorker` brings a new one up. */
+  /** The keys webhook secrets are sealed with; rows inserted directly use storedWebhookSecrets(stack.secretKeys, row). */
+  secretKeys: KeyRing;
+  /** Stops only the worker (to simulate a crash); `restartWorker` brings a new one up, with `env` on top of the stack's (e.g. other keys). */
   stopWorker(): Promise<void>;
-  restartWorker(): Promise<void>;
+  restartWorker(env?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -60,6 +69,26 @@ export interface StackOptions {
   noWorker?: boolean;
 }
 
+const WARN = 40;
+const MAX_KEPT_LOGS = 1_000;
+
+/**
+ * A logger that keeps warn-and-above records in memory (so a test can assert that nothing
+ * logged an unhandled error) and prints from `printLevel` up, if given (TEST_LOG_LEVEL).
+ */
+function capturingLogger(printLevel: string | undefined): { log: pino.Logger; logs: LogRecord[] } {
+  const logs: LogRecord[] = [];
+  const printFrom = printLevel ? (pino.levels.values[printLevel] ?? Infinity) : Infinity;
+  const destination = {
+    write(line: string) {
+      const record = JSON.parse(line) as LogRecord;
+      if (record.level >= WARN && logs.length < MAX_KEPT_LOGS) logs.push(record);
+      if (record.level >= printFrom) process.stdout.write(line);
+    },
+  };
+  return { log: pino({ level: printFrom < WARN ? printLevel! : 'warn' }, destination), logs };
+}
+
 /**
  * The real Hookferry stack for a test file: the shared Temporal dev server and PostgreSQL
  * (from globalSetup), a worker on its own task queue, the HTTP API on a free port, a loopback
@@ -69,27 +98,30 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   quietRuntime();
   const receiver = await startReceiver(opts.respond);
   const smtp = opts.smtp ? await startSmtpServer(typeof opts.smtp === 'object' ? opts.smtp : {}) : undefined;
-  const config = loadConfig({
+  const taskQueue = `test-${randomBytes(4).toString('hex')}`;
+  const configFor = (overrides: Record<string, string> = {}) => loadConfig({
     ...process.env,
     HOOKFERRY_ADMIN_KEY: TEST_ADMIN_KEY,
     HOOKFERRY_ALLOWED_CIDRS: '127.0.0.0/8',
-    HOOKFERRY_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
+    HOOKFERRY_TASK_QUEUE: taskQueue,
     HOOKFERRY_RETRY_DELAY_SCALE: '0.05',
     HOOKFERRY_ATTEMPT_TIMEOUT_MS: '2000',
     HOOKFERRY_HELD_RECHECK_MS: '60000',
     SMTP_URL: smtp?.url ?? '',
     LOG_LEVEL: 'silent',
     ...opts.env,
+    ...overrides,
   });
-  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const config = configFor();
+  const { log, logs } = capturingLogger(process.env.TEST_LOG_LEVEL);
   const db = createDb(config.databaseUrl, 20);
   const connection = await Connection.connect({ address: config.temporalAddress! });
   const client = new Client({ connection, namespace: config.temporalNamespace });
   const workflowBundle = { code: readFileSync(process.env.HOOKFERRY_TEST_WORKFLOW_BUNDLE!, 'utf8') };
 
   let current: { worker: Worker; run: Promise<void>; close: () => Promise<void> } | undefined;
-  async function startWorker() {
-    const w = await createWorker({ config, temporalAddress: config.temporalAddress!, db, client, log, workflowBundle, resolver: opts.resolver });
+  async function startWorker(env?: Record<string, string>) {
+    const w = await createWorker({ config: configFor(env), temporalAddress: config.temporalAddress!, db, client, log, workflowBundle, resolver: opts.resolver });
     current = { worker: w.worker, run: w.worker.run(), close: w.close };
   }
   async function stopWorker() {
@@ -125,10 +157,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
   const stack: Stack = {
     apiUrl: api.url,
+    logs,
     adminKey: TEST_ADMIN_KEY,
     config,
     db,
     client,
+    secretKeys: requireSecretKeys(config),
     get worker() {
       return current!.worker;
     },
@@ -144,9 +178,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     },
     call,
     stopWorker,
-    restartWorker: async () => {
+    restartWorker: async (env) => {
       await stopWorker();
-      await startWorker();
+      await startWorker(env);
     },
     async stop() {
       await api.close();

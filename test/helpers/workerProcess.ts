@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Config } from '../../src/config';
+import { keyRingSettings } from '../../src/domain/secretBox';
 import { spawnUntilLogLine } from './spawnProcess';
 
 /** A real worker process (`npm run worker`'s entry point) that a test can SIGKILL. */
@@ -21,6 +22,7 @@ export async function spawnWorker(config: Config, env: Record<string, string> = 
       HOOKFERRY_RETRY_DELAY_SCALE: String(config.retryDelayScale),
       HOOKFERRY_ATTEMPT_TIMEOUT_MS: String(config.attemptTimeoutMs),
       SMTP_URL: config.smtpUrl ?? '',
+      ...(config.secretKeys ? keyRingSettings(config.secretKeys) : {}),
       // The reconciler at test speed: it looks every second at work overdue by two.
       HOOKFERRY_RECONCILE_INTERVAL_MS: '1000',
       HOOKFERRY_RECONCILE_MARGIN_MS: '2000',

@@ -3,7 +3,8 @@ import { isErrorShape } from '../helpers/apiAssertions';
 import { startStack, type ApiResponse, type Stack } from '../helpers/stack';
 
 // Property-based: random and hostile input to create/patch answers 2xx or 4xx with the error
-// shape, never 5xx, and what is accepted reads back as sent.
+// shape, never 5xx, and what is accepted reads back as sent. The API logs no unhandled error
+// for any of it (the last test).
 
 let stack: Stack;
 let key: string;
@@ -352,4 +353,64 @@ test('arbitrary bytes sent as JSON answer 4xx with the error shape', async () =>
   );
   // Nothing above polluted Object.prototype in the server (same process).
   expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+});
+
+/** JSON text `levels` deep (objects, arrays or both), with `width` small objects at the bottom: built as text, since the deep ones cannot be JSON.stringify'd. */
+function nestedJson(levels: number, shape: 'objects' | 'arrays' | 'mixed', width: number): { text: string; depth: number } {
+  const bottom = width > 0 ? `[${Array.from({ length: width }, (_, i) => `{"w":${i}}`).join(',')}]` : '1';
+  const asArray = (level: number) => shape === 'arrays' || (shape === 'mixed' && level % 2 === 1);
+  let open = '';
+  let close = '';
+  for (let level = 0; level < levels; level++) {
+    open += asArray(level) ? '[' : '{"a":';
+    close = (asArray(level) ? ']' : '}') + close;
+  }
+  return { text: `${open}${bottom}${close}`, depth: levels + (width > 0 ? 2 : 0) };
+}
+
+test('JSON nested to any depth, on every route that takes JSON, answers 400 payload_too_deep past the limit and never 5xx', async () => {
+  const limit = stack.config.maxJsonDepth;
+  const bodyLimit = stack.config.maxPayloadBytes + 16 * 1024;
+  // `levels`: how many objects and arrays the route's body wraps the nested value in.
+  const routes = [
+    { method: 'POST', path: '/v1/events', key: () => key, levels: 1, wrap: (n: string) => `{"event":"prospect.qualified","data":${n}}` },
+    { method: 'POST', path: '/v1/events/batch', key: () => key, levels: 3, limit: stack.config.maxBatchBytes, wrap: (n: string) => `{"events":[{"event":"prospect.qualified","data":${n}}]}` },
+    { method: 'POST', path: '/v1/webhooks/test', key: () => key, levels: 1, wrap: (n: string) => `{"event":"prospect.qualified","data":${n}}` },
+    { method: 'POST', path: '/admin/v1/event-types', key: () => stack.adminKey, levels: 1, wrap: (n: string) => `{"id":"fuzz.deep","name":"Deep","description":"fuzz","example":${n}}` },
+    { method: 'PATCH', path: () => `/v1/webhooks/${target.id}`, key: () => key, levels: 1, wrap: (n: string) => `{"name":${n}}` },
+    { method: 'POST', path: '/v1/webhooks', key: () => key, levels: 0, wrap: (n: string) => n },
+  ];
+  const levels = fc.oneof(fc.integer({ min: 0, max: limit + 2 }), fc.integer({ min: limit - 2, max: limit + 2 }), fc.integer({ min: 1, max: 60_000 }));
+  await check(
+    fc.asyncProperty(
+      fc.constantFrom(...routes.keys()),
+      levels,
+      fc.constantFrom('objects' as const, 'arrays' as const, 'mixed' as const),
+      fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 5_000 }) }),
+      async (routeIndex, nestedLevels, shape, width) => {
+        const route = routes[routeIndex]!;
+        const nested = nestedJson(nestedLevels, shape, width);
+        const text = route.wrap(nested.text);
+        const bodyDepth = nested.depth + route.levels;
+        const path = typeof route.path === 'string' ? route.path : route.path();
+        const res = await stack.call(route.method, path, { key: route.key(), rawBody: text, headers: { 'content-type': 'application/json' } });
+        const what = `${route.method} ${path} nested ${bodyDepth} (${shape}, width ${width})`;
+        checkAnswer(res, what);
+        if (Buffer.byteLength(text) > (route.limit ?? bodyLimit)) {
+          expect(res.status).toBe(413);
+        } else if (bodyDepth > limit) {
+          if (res.status !== 400 || res.body.error.code !== 'payload_too_deep') throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+          expect(res.body.error.message).toContain(String(limit));
+        } else {
+          expect(res.body?.error?.code).not.toBe('payload_too_deep');
+        }
+        if (res.status === 201 && route.path === '/v1/webhooks') await stack.call('DELETE', `/v1/webhooks/${res.body.id}`, { key });
+      },
+    ),
+  );
+});
+
+test('the API logged no unhandled error for any input above', () => {
+  const errors = stack.logs.filter((r) => r.level >= 50);
+  expect(errors.map((r) => `${r.msg}: ${JSON.stringify(r.err ?? r).slice(0, 500)}`)).toEqual([]);
 });

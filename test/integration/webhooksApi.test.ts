@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
+import { openSecret } from '../../src/domain/secretBox';
 import { expectError, expectErrorShape } from '../helpers/apiAssertions';
 import { startStack, type ApiResponse, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
@@ -286,8 +287,10 @@ describe('webhooks: success paths', () => {
     expect(Date.parse(res.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(w.updatedAt));
     const got = await stack.call('GET', `/v1/webhooks/${w.id}`, { key });
     expect(got.body).toEqual(res.body);
+    // Stored encrypted (src/domain/secretBox.ts): it opens to what was sent.
     const row = await stack.db.selectFrom('webhooks').select('secret').where('id', '=', w.id).executeTakeFirstOrThrow();
-    expect(row.secret).toBe(secret);
+    expect(row.secret).not.toContain(secret);
+    expect(openSecret(stack.secretKeys, w.id, row.secret)).toBe(secret);
 
     // One field at a time leaves the others alone.
     const renamed = await stack.call('PATCH', `/v1/webhooks/${w.id}`, { key, body: { name: 'Renamed again' } });
@@ -574,9 +577,12 @@ describe('webhooks: error classes', () => {
     ] as const) {
       const withKey = await stack.call(method, path, { key });
       expectError(withKey, 404, 'route_not_found');
+      expect(withKey.body.error.message).toBe(`no route for ${method} ${path}`);
       const withoutKey = await stack.call(method, path);
       expectError(withoutKey, 404, 'route_not_found');
     }
+    // The query string is not part of the path it names.
+    expect((await stack.call('GET', '/v1/nope?x=1', { key })).body.error.message).toBe('no route for GET /v1/nope');
   });
 
   test('404 not_found for an unknown id, with the error shape', async () => {

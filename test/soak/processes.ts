@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../../src/config';
+import { keyRingSettings } from '../../src/domain/secretBox';
 import { freePort } from '../../scripts/lib/freePort';
 import { spawnUntilLogLine } from '../helpers/spawnProcess';
 import { TEST_ADMIN_KEY } from '../helpers/stack';
@@ -26,6 +27,7 @@ export async function spawnApi(config: Config, env: Record<string, string> = {})
       HOOKFERRY_ADMIN_KEY: TEST_ADMIN_KEY,
       HOOKFERRY_ALLOWED_CIDRS: config.allowedCidrs,
       HOOKFERRY_RATE_LIMIT_PER_MINUTE: String(config.rateLimitPerMinute),
+      ...(config.secretKeys ? keyRingSettings(config.secretKeys) : {}),
       LOG_LEVEL: 'info',
       ...env,
     },

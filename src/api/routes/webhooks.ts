@@ -54,7 +54,13 @@ export function registerWebhookRoutes(t: RouteTable): void {
   t.add({
     method: 'post', path: '/v1/webhooks/:id/secret/rotate', tag: 'Webhooks', auth: 'team', summary: 'Rotate the signing secret; the old one keeps signing during a grace period',
     params: IdParams,
-    responses: { 200: { description: 'The new secret', schema: z.object({ secret: z.string(), previousSecretExpiresAt: z.string() }) }, ...errors(404) },
+    responses: {
+      200: {
+        description: 'The new secret. previousSecretExpiresAt is null when the old secret could not be kept (its encryption key is lost, so it could not sign anyway)',
+        schema: z.object({ secret: z.string(), previousSecretExpiresAt: z.string().nullable() }),
+      },
+      ...errors(404),
+    },
     handler: async ({ deps, team, params }) => ({ status: 200, body: await deps.webhooks.rotateSecret(team.id, params.id) }),
   });
 }
