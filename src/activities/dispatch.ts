@@ -67,9 +67,9 @@ export function createDispatchActivities({ db, config, log }: ActivityDeps, atte
         try {
           result = await firstAttempt(d);
         } catch (err) {
-          // A transient database error while recording: the delivery's own workflow tries again
-          // (same webhook-id) rather than failing the whole batch.
-          log.warn({ err: String(err), deliveryId: d.id }, 'first attempt not recorded; handing the delivery to its own workflow');
+          // Our own error (a transient database error while recording, a missing secrets key):
+          // the delivery's own workflow tries again (same webhook-id) rather than failing the batch.
+          log.warn({ err: String(err), deliveryId: d.id }, 'first attempt stopped by an error of our own (not the endpoint); its own workflow will retry it');
           handOvers.push({ deliveryId: d.id, reason: 'retry', retryAt: Date.now() });
           return;
         }
