@@ -250,6 +250,24 @@ export function createAttempter({ db, config, temporal, send: sendOptions, secre
     return { status: 'unrecordable', error };
   }
 
+  /**
+   * A held delivery's periodic re-check, cheaper than an attempt: whether its team can pay now
+   * (or it is no longer held, so an attempt should look). Marks it due again at the next check,
+   * which is what the reconciler watches.
+   */
+  async function creditsAvailable({ deliveryId }: { deliveryId: string }): Promise<boolean> {
+    const row = await db
+      .updateTable('deliveries as d')
+      .from('teams as t')
+      .set({ next_attempt_at: new Date(Date.now() + config.heldRecheckMs), updated_at: new Date() })
+      .whereRef('t.id', '=', 'd.team_id')
+      .where('d.id', '=', deliveryId)
+      .where('d.status', '=', 'held')
+      .returning(['t.credit_balance', 'd.test'])
+      .executeTakeFirst();
+    return !row || row.test || Number(row.credit_balance) >= config.deliveryCost;
+  }
+
   /** A delivery workflow was cancelled (webhook disabled or deleted, or from the Temporal UI). */
   async function markCancelled({ deliveryId, series }: { deliveryId: string; series: number }): Promise<void> {
     await db
@@ -283,7 +301,7 @@ export function createAttempter({ db, config, temporal, send: sendOptions, secre
     await signalHealth(temporal, config, { id: row.webhook_id, teamId: row.team_id }, { signal: 'outcome', outcome: { kind: 'succeeded', deliveryId, series: row.series } });
   }
 
-  return { loadDeliveries, attempt, recordFailure, reportSuccess, markCancelled };
+  return { loadDeliveries, attempt, recordFailure, reportSuccess, markCancelled, creditsAvailable };
 }
 
 export type Attempter = ReturnType<typeof createAttempter>;

@@ -53,5 +53,7 @@ export function createDeliveryActivities(attempter: Attempter) {
     reportDeliverySuccess: attempter.reportSuccess,
     /** Marks a delivery cancelled when its workflow is cancelled. */
     markDeliveryCancelled: attempter.markCancelled,
+    /** A held delivery's re-check: can its team pay now? */
+    creditsAvailable: attempter.creditsAvailable,
   };
 }

@@ -6,6 +6,7 @@ import {
   continueAsNew,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -31,6 +32,9 @@ const { recordDeliveryFailure, reportDeliverySuccess, markDeliveryCancelled } = 
   startToCloseTimeout: '10s',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
+
+// A held delivery's re-check is one quick query: a local activity, recorded as one marker.
+const { creditsAvailable } = proxyLocalActivities<Activities>({ startToCloseTimeout: '15s', retry: { initialInterval: '1s', maximumInterval: '30s' } });
 
 /**
  * A waiting delivery — held for credits (it re-checks now and then), or deferred by a busy endpoint
@@ -105,13 +109,15 @@ async function deliver(input: DeliverInput, grantsSoFar: () => number): Promise<
     if (outcome.status === 'held') {
       if (!held) setStatus('held');
       held = true;
-      // Woken by a credit grant (signalled by the API), or re-checks after a while.
-      const granted = await condition(() => grantsSoFar() > grantsBefore, outcome.recheckAfterMs);
-      if (granted) {
-        held = false;
-        setStatus('pending');
+      // Woken by a credit grant (signalled by the API), or by a re-check that finds the team can
+      // pay (credits added some other way); then the next attempt decides.
+      for (;;) {
+        if (await condition(() => grantsSoFar() > grantsBefore, outcome.recheckAfterMs)) break;
+        if (await creditsAvailable({ deliveryId: input.deliveryId })) break;
+        await continueAsNewIfLong(input, {});
       }
-      await continueAsNewIfLong(input, {});
+      held = false;
+      setStatus('pending');
       continue;
     }
     if (outcome.status === 'succeeded' && outcome.resetsHealth) {

@@ -105,7 +105,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     HOOKFERRY_ALLOWED_CIDRS: '127.0.0.0/8',
     HOOKFERRY_TASK_QUEUE: taskQueue,
     HOOKFERRY_RETRY_DELAY_SCALE: '0.05',
-    HOOKFERRY_ATTEMPT_TIMEOUT_MS: '2000',
+    // The production timeout: a receiver on this busy machine must never look like it timed out
+    // (tests of timeouts set a short one themselves).
+    HOOKFERRY_ATTEMPT_TIMEOUT_MS: '10000',
     HOOKFERRY_HELD_RECHECK_MS: '60000',
     SMTP_URL: smtp?.url ?? '',
     LOG_LEVEL: 'silent',

@@ -10,7 +10,8 @@ describe('retry schedules', () => {
   let stack: Stack;
   let key: string;
   beforeAll(async () => {
-    stack = await startStack();
+    // A short attempt timeout, for the receiver that never answers.
+    stack = await startStack({ env: { HOOKFERRY_ATTEMPT_TIMEOUT_MS: '2000' } });
   });
   beforeEach(async () => {
     key = (await stack.createTeam()).apiKey; // a team per test: its webhooks see only its events
