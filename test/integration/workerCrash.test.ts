@@ -86,7 +86,7 @@ describe.each(['as-needed', 'every'] as const)('HOOKFERRY_DELIVERY_WORKFLOWS=%s'
       taskQueue: stack.config.taskQueue,
       args: [{ eventIds: events }],
     });
-    await waitFor(() => victim.process.signalCode !== null || victim.process.exitCode !== null, { what: 'worker killed', timeoutMs: 60_000 });
+    await waitFor(() => kill.at !== undefined, { what: 'worker killed', timeoutMs: 60_000 });
 
     worker = await spawnWorker(stack.config, { ...mode, HOOKFERRY_FIRST_ATTEMPT_CONCURRENCY: '4' });
     for (const id of events) await waitForDelivery(stack, team.apiKey, id, ['succeeded'], { timeoutMs: 90_000, webhookId: hook.id });
@@ -112,7 +112,7 @@ describe.each(['as-needed', 'every'] as const)('HOOKFERRY_DELIVERY_WORKFLOWS=%s'
 
 /**
  * A slow receiver (50 ms per answer) that SIGKILLs the worker at its eighth answer: the kill
- * lands while some POSTs are in flight and others not yet sent. Tells when it killed.
+ * lands while some POSTs are in flight and others not yet sent. Tells when the worker was gone.
  */
 function killAfterEightAnswers(victim: WorkerProcess): { at?: number } {
   const kill: { at?: number } = {};
@@ -121,8 +121,8 @@ function killAfterEightAnswers(victim: WorkerProcess): { at?: number } {
     setTimeout(() => {
       res.writeHead(200).end();
       if (++answered === 8) {
-        kill.at = Date.now();
-        void victim.kill('SIGKILL');
+        // The time the worker is gone: nothing it sent can arrive after it.
+        void victim.kill('SIGKILL').then(() => (kill.at = Date.now()));
       }
     }, 50);
   };
