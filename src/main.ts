@@ -11,11 +11,14 @@ import { createDb } from './db/database';
 import { DEV_ADMIN_KEY, DEV_ALLOWED_CIDRS } from './devDefaults';
 import { ensureDatabaseExists, migrateToLatest } from './db/migrate';
 import { logger } from './logger';
+import type { MetricsSource } from './metrics/endpoint';
+import { temporalMetricsAddress, temporalMetricsText, temporalTelemetry } from './metrics/temporalRuntime';
 import { createReconciler } from './services/reconciler';
 import { ensureTemporalCli } from './temporal/cli';
 import { connectTemporal } from './temporal/client';
 import { startDevServer, type DevServer } from './temporal/devServer';
 import { startReconcilerLoop } from './worker/reconcilerLoop';
+import { startWorkerObservability } from './worker/observability';
 import { createWorker } from './worker/worker';
 
 
@@ -41,12 +44,16 @@ async function main() {
   }
 
   buildDashboardIfMissing();
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  // The Temporal SDK's metrics join the API's /metrics (worker and API share this process).
+  const temporalMetrics = await temporalMetricsAddress(config.temporalMetricsAddress);
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [], telemetryOptions: temporalTelemetry(temporalMetrics) });
   const { client, connection } = await connectTemporal(temporalAddress, config.temporalNamespace);
   const worker = await createWorker({ config, temporalAddress: temporalAddress, db, client, log: logger });
   const workerRun = worker.worker.run();
   const stopReconciler = startReconcilerLoop(createReconciler({ db, config, temporal: client, log: logger }), logger, config.reconcileIntervalMs);
-  const api = await startApi({ config, db, temporal: client, log: logger });
+  const metrics: MetricsSource = { roles: ['api', 'worker'], extra: temporalMetricsText(temporalMetrics) };
+  const stopObservability = await startWorkerObservability({ db, config, log: logger, source: metrics });
+  const api = await startApi({ config, db, temporal: client, log: logger, metrics });
 
   const adminNote = config.adminKey === DEV_ADMIN_KEY ? ` (development default; set HOOKFERRY_ADMIN_KEY to change it)` : '';
   process.stdout.write(
@@ -68,6 +75,7 @@ async function main() {
     stopping = true;
     logger.info('stopping');
     stopReconciler();
+    await stopObservability();
     await api.close();
     worker.worker.shutdown();
     await workerRun.catch(() => undefined);

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Config } from '../config';
 import type { Db } from '../db/database';
 import { newId } from '../ids';
+import { observeDispatchBatch } from '../metrics/api';
 import { dispatchWorkflowId } from '../temporal/names';
 import { dispatchEvents } from '../workflows/dispatchEvents';
 
@@ -58,6 +59,7 @@ export function createDispatchBatcher({ db, config, temporal }: { db: Db; config
     const batch = waiting.splice(0, config.dispatchMaxEvents);
     if (waiting.length > 0) schedule();
     if (batch.length === 0) return;
+    observeDispatchBatch(batch.length);
     startBatch(batch.map((w) => w.eventId)).then(
       (workflowId) => batch.forEach((w) => w.resolve(workflowId)),
       (err) => batch.forEach((w) => w.reject(err)),
