@@ -73,7 +73,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
            date_bin(make_interval(secs => r.seconds), a.started_at, timestamptz '2000-01-01 00:00:00+00'),
            count(*)::int, ${outcomeCounts}, sum(a.duration_ms), ${histogram}
     from (select n.*, ${outcome} as outcome from ${source} n) a
-    join deliveries d on d.id = a.delivery_id
+    -- a primary-key lookup per attempt (LIMIT keeps it a nested loop: the planner knows nothing
+    -- of a transition table and would otherwise hash-join all of deliveries)
+    cross join lateral (select webhook_id, team_id from deliveries where id = a.delivery_id limit 1) d
     cross join (values (60), (3600)) as r (seconds)
     group by 1, 2, 3, 4
     -- one order for every statement, so two concurrent ones cannot deadlock on these rows
