@@ -135,7 +135,7 @@ function outcomeChart(s: DeliveryStats): ChartConfiguration<'bar' | 'line'> {
           data: s.intervals.map((i) => (i.successRate === null ? null : Math.round(i.successRate * 1000) / 10)),
           borderColor: '#1f5fbf',
           backgroundColor: '#1f5fbf',
-          pointRadius: 0,
+          pointRadius: 2,
           borderWidth: 2,
           spanGaps: true,
           yAxisID: 'rate',
