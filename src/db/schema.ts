@@ -126,6 +126,16 @@ export interface DeliveryAttemptsTable {
   request_headers: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
 }
 
+/** Attempts rolled up per team and hour, in shards by webhook, kept by the same trigger. */
+export interface TeamDeliveryAttemptStatsTable {
+  team_id: string;
+  bucket_start: Timestamp;
+  shard: number;
+  attempts: number;
+  duration_ms_sum: BigIntColumn;
+  latency_counts: number[];
+}
+
 /** Attempts rolled up per webhook and minute or hour, kept by a trigger (migration 0006). */
 export interface DeliveryAttemptStatsTable {
   webhook_id: string;
@@ -185,6 +195,7 @@ export interface Database {
   deliveries: DeliveriesTable;
   delivery_attempts: DeliveryAttemptsTable;
   delivery_attempt_stats: DeliveryAttemptStatsTable;
+  team_delivery_attempt_stats: TeamDeliveryAttemptStatsTable;
   credit_ledger: CreditLedgerTable;
   email_outbox: EmailOutboxTable;
   request_idempotency: RequestIdempotencyTable;

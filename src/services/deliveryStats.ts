@@ -5,9 +5,10 @@ import { ATTEMPT_OUTCOMES, LATENCY_BOUNDS_MS, latencyQuantile, type AttemptOutco
 import type { Logger } from '../logger';
 
 // Delivery statistics for the dashboard's charts: attempts per interval by outcome, latency
-// p50/p95 and the success rate, for one webhook or a whole team. Read from the per-minute and
-// per-hour rollup that PostgreSQL keeps as attempts are logged (migration 0006), so a chart reads
-// at most a few hundred rows per webhook however many attempts there were.
+// p50/p95 and the success rate, for one webhook or a whole team. Read from the rollup PostgreSQL
+// keeps as attempts are logged (migration 0006): per webhook and minute or hour, and per team and
+// hour (in a few shards), so a chart reads at most a few hundred rows per webhook, or per team for
+// a day or a week, however many attempts there were.
 
 export const STATS_WINDOWS = {
   hour: { seconds: 3_600, bucketSeconds: 60 },
@@ -92,12 +93,17 @@ export function createDeliveryStats(db: Db) {
           `array[${Array.from({ length: HISTOGRAM_SIZE }, (_, i) => `sum(latency_counts[${i + 1}])`).join(', ')}]::int[] as histogram`,
         ].join(', '),
       );
-      // One index range scan: the primary key for a webhook, delivery_attempt_stats_team for a team.
-      const scope = q.webhookId !== undefined ? sql`webhook_id = ${q.webhookId} and team_id = ${teamId}` : sql`team_id = ${teamId}`;
+      // One index range scan: a webhook's rows by primary key; a team's hour from its webhooks' minute
+      // rows (delivery_attempt_stats_team), its day or week from its own hourly rows.
+      const source =
+        q.webhookId !== undefined
+          ? sql`delivery_attempt_stats where webhook_id = ${q.webhookId} and team_id = ${teamId} and bucket_seconds = ${bucketSeconds}`
+          : bucketSeconds === 60
+            ? sql`delivery_attempt_stats where team_id = ${teamId} and bucket_seconds = 60`
+            : sql`team_delivery_attempt_stats where team_id = ${teamId}`;
       const { rows } = await sql<Record<string, unknown> & { bucket_start: Date; attempts: number; duration_sum: number; histogram: number[] }>`
         select bucket_start, ${sums}
-        from delivery_attempt_stats
-        where ${scope} and bucket_seconds = ${bucketSeconds} and bucket_start >= ${from} and bucket_start < ${to}
+        from ${source} and bucket_start >= ${from} and bucket_start < ${to}
         group by bucket_start
       `.execute(db);
 
@@ -144,7 +150,8 @@ export async function pruneDeliveryStats(db: Db, now = new Date()): Promise<numb
       ]),
     )
     .executeTakeFirst();
-  return Number(result.numDeletedRows);
+  const teams = await db.deleteFrom('team_delivery_attempt_stats').where('bucket_start', '<', new Date(now.getTime() - HOUR_ROWS_KEPT_MS)).executeTakeFirst();
+  return Number(result.numDeletedRows) + Number(teams.numDeletedRows);
 }
 
 /** Prunes the rollup now and then in a worker process. */

@@ -116,6 +116,13 @@ test('the rollup classes attempts and buckets their latency exactly as the domai
     expect(row.latency_counts).toEqual(want.histogram);
     expect(Number(row.duration_ms_sum)).toBe(want.durationSum);
   }
+  // The team's hourly rows (one shard here: one webhook) hold the same figures.
+  const teamRows = await stack.db.selectFrom('team_delivery_attempt_stats').selectAll().where('team_id', '=', team.id).execute();
+  expect(teamRows).toHaveLength(1);
+  expect(teamRows[0]!.bucket_start.getTime()).toBe(Math.floor(at.getTime() / 3_600_000) * 3_600_000);
+  expect(teamRows[0]!.attempts).toBe(attempts.length);
+  expect(teamRows[0]!.latency_counts).toEqual(want.histogram);
+  expect(Number(teamRows[0]!.duration_ms_sum)).toBe(want.durationSum);
   // Every class occurs in the sample, so a class the SQL and the TypeScript disagree on would show.
   expect(Object.values(want.outcomes).every((n) => n > 0)).toBe(true);
 });
@@ -155,6 +162,13 @@ test('GET /v1/stats/deliveries: per webhook and per team, hour/day/week interval
   const week = await stack.call('GET', `/v1/stats/deliveries?window=week&webhookId=${other.id}`, { key: team.apiKey });
   expect(week.body.intervals).toHaveLength(168);
   expect(week.body.totals).toMatchObject({ attempts: 1, successRate: 1 });
+
+  // Many webhooks (spread over the team rows' shards) add up in the team's day.
+  const many = await Promise.all(Array.from({ length: 6 }, (_, i) => createWebhook(stack, team.apiKey, { url: `${stack.receiver.url}/stats-many-${i}` })));
+  for (const w of many) await insertAttempts(await deliveryRow(team.id, w.id), at, [{ statusCode: 500, errorClass: 'http_status', succeeded: false, durationMs: 30 }]);
+  const teamDayAll = await stack.call('GET', '/v1/stats/deliveries?window=day', { key: team.apiKey });
+  expect(teamDayAll.body.totals.attempts).toBe(attempts.length + 1 + many.length);
+  expect(teamDayAll.body.totals.outcomes['5xx']).toBe(want.outcomes['5xx']! + many.length);
 
   // Another team sees nothing of these.
   const stranger = await stack.createTeam();
