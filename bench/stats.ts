@@ -48,7 +48,7 @@ async function main() {
     const team = await createTeam(db, { name: 'Bench', notificationEmail: 'bench@example.com', credits: 0 });
     const webhookIds = await seed(db, team.id);
     await sql`vacuum analyze`.execute(db);
-    const rollupRows = await db.selectFrom('delivery_attempt_stats').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const rollupRows = await sql<{ n: string }>`select (select count(*) from delivery_attempt_stats) + (select count(*) from team_delivery_attempt_stats) as n`.execute(db).then((r) => r.rows[0]!);
     const attemptRows = await db.selectFrom('delivery_attempts').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
 
     const config = loadConfig({ ...process.env, DATABASE_URL: url.toString(), LOG_LEVEL: 'silent', HOOKFERRY_RATE_LIMIT_PER_MINUTE: '0' });
