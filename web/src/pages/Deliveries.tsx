@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { Page, Webhook } from '../api';
 import { DeliveryLog } from '../components/DeliveryLog';
-import { DeliveryStatsPanel } from '../components/DeliveryStatsPanel';
+import { LazyDeliveryStatsPanel as DeliveryStatsPanel } from '../components/LazyDeliveryStatsPanel';
 import { PageHeader } from '../components/common';
 import { useLoader } from '../hooks';
 import { navigate, paths } from '../router';

@@ -3,7 +3,7 @@ import { ApiError, type EventType, type RotateResult, type Webhook } from '../ap
 import { useCatalog } from '../catalog';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { DeliveryLog, type WatchRequest } from '../components/DeliveryLog';
-import { DeliveryStatsPanel } from '../components/DeliveryStatsPanel';
+import { LazyDeliveryStatsPanel as DeliveryStatsPanel } from '../components/LazyDeliveryStatsPanel';
 import { ErrorBanner, EventList, Loading, PageHeader, StatusCode, TimeAgo, WebhookStatus } from '../components/common';
 import { subscribedEventTypes } from '../components/EventPicker';
 import { SecretPanel } from '../components/SecretPanel';
