@@ -62,6 +62,16 @@ export interface Config {
   /** Work is looked at by the reconciler once it is overdue by this much. */
   reconcileMarginMs: number;
   logLevel: string;
+  /** A worker's metrics port (GET /metrics); undefined: none. The API serves /metrics on its own port. */
+  metricsPort: number | undefined;
+  /** Clients that may read /metrics without a token (comma-separated CIDRs; loopback by default). */
+  metricsAllowCidrs: string;
+  /** With it, `Authorization: Bearer <token>` reads /metrics from anywhere. */
+  metricsToken: string | undefined;
+  /** Where a worker's Temporal runtime serves its own metrics (appended to /metrics); undefined: a free loopback port. */
+  temporalMetricsAddress: string | undefined;
+  /** How often a worker samples the backlog gauges from PostgreSQL. */
+  backlogSampleMs: number;
 }
 
 const intFrom = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
@@ -110,6 +120,11 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.string().default('info'),
   // Read by src/logger.ts before the config exists; listed here so a typo fails loudly.
   LOG_FORMAT: z.enum(['json', 'pretty', '']).optional(),
+  HOOKFERRY_METRICS_PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(65535).optional()),
+  HOOKFERRY_METRICS_ALLOW_CIDRS: z.string().default('127.0.0.0/8,::1'),
+  HOOKFERRY_METRICS_TOKEN: z.string().optional(),
+  HOOKFERRY_TEMPORAL_METRICS_ADDRESS: z.string().optional(),
+  HOOKFERRY_BACKLOG_SAMPLE_MS: z.coerce.number().int().min(1000).default(15_000),
 });
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -155,5 +170,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reconcileIntervalMs: e.HOOKFERRY_RECONCILE_INTERVAL_MS,
     reconcileMarginMs: e.HOOKFERRY_RECONCILE_MARGIN_MS,
     logLevel: e.LOG_LEVEL,
+    metricsPort: e.HOOKFERRY_METRICS_PORT,
+    metricsAllowCidrs: e.HOOKFERRY_METRICS_ALLOW_CIDRS,
+    metricsToken: blankToUndefined(e.HOOKFERRY_METRICS_TOKEN),
+    temporalMetricsAddress: blankToUndefined(e.HOOKFERRY_TEMPORAL_METRICS_ADDRESS),
+    backlogSampleMs: e.HOOKFERRY_BACKLOG_SAMPLE_MS,
   };
 }

@@ -18,10 +18,13 @@ import { chooseDevTemporal } from './devStack/temporal';
 import { ensureDatabaseExists, migrateToLatest } from './db/migrate';
 import { logger } from './logger';
 import { StartupProblem } from './startupProblem';
+import type { MetricsSource } from './metrics/endpoint';
+import { temporalMetricsAddress, temporalMetricsText, temporalTelemetry } from './metrics/temporalRuntime';
 import { createReconciler } from './services/reconciler';
 import { prepareStoredSecrets, requireSecretKeys } from './services/webhookSecrets';
 import { connectTemporal } from './temporal/client';
 import { startReconcilerLoop } from './worker/reconcilerLoop';
+import { startWorkerObservability } from './worker/observability';
 import { createWorker } from './worker/worker';
 
 async function main() {
@@ -72,7 +75,9 @@ async function main() {
     stops.push(temporal.stop);
 
     buildDashboardIfMissing();
-    Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+    // The Temporal SDK's metrics join the API's /metrics (worker and API share this process).
+    const temporalMetrics = await temporalMetricsAddress(config.temporalMetricsAddress);
+    Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [], telemetryOptions: temporalTelemetry(temporalMetrics) });
     const { client, connection } = await connectTemporal(temporal.address, config.temporalNamespace);
     stops.push(() => connection.close());
     const worker = await createWorker({ config, temporalAddress: temporal.address, db, client, log: logger });
@@ -84,7 +89,10 @@ async function main() {
     });
     const stopReconciler = startReconcilerLoop(createReconciler({ db, config, temporal: client, log: logger }), logger, config.reconcileIntervalMs);
     stops.push(async () => stopReconciler());
-    const api = await startApi({ config, db, temporal: client, log: logger });
+    const metrics: MetricsSource = { roles: ['api', 'worker'], extra: temporalMetricsText(temporalMetrics) };
+    const stopObservability = await startWorkerObservability({ db, config, log: logger, source: metrics });
+    stops.push(stopObservability);
+    const api = await startApi({ config, db, temporal: client, log: logger, metrics });
     stops.push(() => api.close());
 
     printBanner([

@@ -2,6 +2,7 @@ import { maxAttempts, nextRetryDelayMs, parseRetryAfter, retryDelaysMs, type Ret
 import { signatureHeaders } from '../domain/signatures';
 import { isTransientDatabaseError } from '../db/errors';
 import { sendWebhook, type SendResult } from '../http/sendWebhook';
+import { countFinished, observeAttempt } from '../metrics/worker';
 import { signalHealth } from '../services/healthSignals';
 import { signingSecrets } from '../services/webhookSecrets';
 import type { FailureNote } from '../workflows/types';
@@ -74,7 +75,7 @@ export function createAttempter({ db, config, temporal, send: sendOptions, secre
         'd.id', 'd.event_id', 'd.status', 'd.test', 'd.series', 'd.series_attempts', 'd.team_id', 'd.webhook_id', 'd.next_attempt_at', 'd.last_status_code', 'd.last_error', 'd.delivery_workflow_id',
         'w.url', 'w.secret', 'w.previous_secret', 'w.previous_secret_expires_at', 'w.retry_schedule', 'w.rate_limit',
         'w.enabled', 'w.deleted_at', 'w.consecutive_failures',
-        'e.payload', 't.credit_balance',
+        'e.payload', 'e.created_at as event_created_at', 't.credit_balance',
       ])
       .where('d.id', 'in', deliveryIds)
       .execute();
@@ -82,7 +83,7 @@ export function createAttempter({ db, config, temporal, send: sendOptions, secre
 
   async function setStatus(deliveryId: string, status: 'cancelled' | 'held') {
     const now = new Date();
-    await db
+    const [updated] = await db
       .updateTable('deliveries')
       .set(
         status === 'cancelled'
@@ -93,6 +94,7 @@ export function createAttempter({ db, config, temporal, send: sendOptions, secre
       .where('id', '=', deliveryId)
       .where('status', 'not in', ['succeeded', 'failed', 'cancelled'])
       .execute();
+    if (status === 'cancelled') countFinished('cancelled', Number(updated?.numUpdatedRows ?? 0));
   }
 
   /**
@@ -123,7 +125,7 @@ export function createAttempter({ db, config, temporal, send: sendOptions, secre
       const slow = opts.lane === 'batch' || gate.isSlow(d.webhook_id);
       return { status: 'deferred', why: slow ? 'endpoint_slow' : 'endpoint_busy', waitMs: opts.lane === 'batch' ? 0 : ENDPOINT_BUSY_WAIT_MS, reserved: opts.reserved ?? false };
     }
-    let result: SendResult;
+    let sent: { headers: Record<string, string>; result: SendResult };
     let startedAt: Date;
     try {
       if (d.rate_limit !== null && !opts.reserved) {
@@ -134,17 +136,19 @@ export function createAttempter({ db, config, temporal, send: sendOptions, secre
         }
       }
       startedAt = new Date();
-      result = await send(d, startedAt);
+      sent = await send(d, startedAt);
     } catch (err) {
       gate.leave(d.webhook_id);
       throw err;
     }
+    const { headers, result } = sent;
     gate.leave(d.webhook_id, { timedOut: result.kind === 'error' && result.errorClass === 'timeout', durationMs: result.durationMs });
-    return record(d, startedAt, result);
+    observeAttempt(result, startedAt, d.series === 1 && d.series_attempts === 0 ? { eventCreatedAt: d.event_created_at } : undefined);
+    return record(d, startedAt, headers, result);
   }
 
-  /** The signed POST of a delivery. */
-  function send(d: LoadedDelivery, startedAt: Date): Promise<SendResult> {
+  /** The signed POST of a delivery: what was sent, and how it went. */
+  async function send(d: LoadedDelivery, startedAt: Date): Promise<{ headers: Record<string, string>; result: SendResult }> {
     const secrets = signingSecrets(secretKeys, d); // throws if a key is missing: never sent unsigned
     const headers = {
       'content-type': 'application/json',
@@ -158,17 +162,18 @@ export function createAttempter({ db, config, temporal, send: sendOptions, secre
         hexHeader: config.hexSignatureHeader,
       }),
     };
-    return sendWebhook({ url: d.url, headers, body: d.payload, timeoutMs: config.attemptTimeoutMs, maxResponseBytes: config.maxResponseBytes }, sendOptions);
+    const result = await sendWebhook({ url: d.url, headers, body: d.payload, timeoutMs: config.attemptTimeoutMs, maxResponseBytes: config.maxResponseBytes }, sendOptions);
+    return { headers, result };
   }
 
-  /** Records an attempt's result: the attempt log, the delivery's status and, on success, the charge. */
-  async function record(d: LoadedDelivery, startedAt: Date, result: SendResult): Promise<AttemptResult> {
+  /** Records an attempt's result: the attempt log (with the headers sent), the delivery's status and, on success, the charge. */
+  async function record(d: LoadedDelivery, startedAt: Date, headers: Record<string, string>, result: SendResult): Promise<AttemptResult> {
     const deliveryId = d.id;
     const ok = result.kind === 'response' && result.statusCode >= 200 && result.statusCode < 300;
     const attemptNumber = d.series_attempts + 1;
 
     if (ok) {
-      const row = attemptRow(deliveryId, d.series, attemptNumber, startedAt, result, true);
+      const row = attemptRow(deliveryId, d.series, attemptNumber, startedAt, headers, result, true);
       try {
         await successes.record({ webhookId: d.webhook_id, teamId: d.team_id, charge: !d.test, attempt: row });
       } catch (err) {
@@ -192,7 +197,7 @@ export function createAttempter({ db, config, temporal, send: sendOptions, secre
           random: Math.random(),
         });
     const error = describeFailure(result);
-    const row = attemptRow(deliveryId, d.series, attemptNumber, startedAt, result, false);
+    const row = attemptRow(deliveryId, d.series, attemptNumber, startedAt, headers, result, false);
     try {
       await db.transaction().execute(async (trx) => {
         await trx.insertInto('delivery_attempts').values(row).execute();
@@ -247,6 +252,7 @@ export function createAttempter({ db, config, temporal, send: sendOptions, secre
       if (isTransientDatabaseError(second)) throw second;
       // Not even the failure can be written: end the series anyway; the reconciler sees the row.
     }
+    countFinished('failed');
     return { status: 'unrecordable', error };
   }
 
@@ -270,13 +276,14 @@ export function createAttempter({ db, config, temporal, send: sendOptions, secre
 
   /** A delivery workflow was cancelled (webhook disabled or deleted, or from the Temporal UI). */
   async function markCancelled({ deliveryId, series }: { deliveryId: string; series: number }): Promise<void> {
-    await db
+    const [updated] = await db
       .updateTable('deliveries')
       .set({ status: 'cancelled', next_attempt_at: null, updated_at: new Date(), completed_at: new Date() })
       .where('id', '=', deliveryId)
       .where('series', '=', series)
       .where('status', 'in', ['pending', 'retrying', 'held'])
       .execute();
+    countFinished('cancelled', Number(updated?.numUpdatedRows ?? 0));
   }
 
   /** Marks a delivery failed for good and tells the webhook's health workflow. */
@@ -285,9 +292,10 @@ export function createAttempter({ db, config, temporal, send: sendOptions, secre
       .updateTable('deliveries')
       .set({ status: 'failed', next_attempt_at: null, updated_at: new Date(), completed_at: new Date() })
       .where('id', '=', deliveryId)
-      .where('status', 'not in', ['succeeded', 'cancelled'])
+      .where('status', 'not in', ['succeeded', 'failed', 'cancelled']) // a re-report keeps the first failure's row
       .returning(['id', 'team_id', 'webhook_id', 'series', 'last_status_code', 'last_error', 'updated_at'])
       .executeTakeFirst();
+    if (d) countFinished('failed');
     const row = d ?? (await db.selectFrom('deliveries').select(['id', 'team_id', 'webhook_id', 'series', 'last_status_code', 'last_error', 'updated_at', 'status']).where('id', '=', deliveryId).executeTakeFirst());
     if (!row) return;
     const failure: FailureNote = { deliveryId, at: row.updated_at.toISOString(), statusCode: row.last_status_code, error: row.last_error };
@@ -324,7 +332,7 @@ function describeFailure(result: SendResult): string {
 
 type AttemptRow = ReturnType<typeof attemptRow>;
 
-function attemptRow(deliveryId: string, series: number, attemptNumber: number, startedAt: Date, result: SendResult, succeeded: boolean) {
+function attemptRow(deliveryId: string, series: number, attemptNumber: number, startedAt: Date, headers: Record<string, string>, result: SendResult, succeeded: boolean) {
   return {
     delivery_id: deliveryId,
     series,
@@ -337,6 +345,7 @@ function attemptRow(deliveryId: string, series: number, attemptNumber: number, s
     error_class: result.kind === 'error' ? result.errorClass : result.statusCode >= 300 && result.statusCode < 400 ? 'redirect' : succeeded ? null : 'http_status',
     error_message: result.kind === 'error' ? stripNul(result.message).slice(0, 1000) : null,
     succeeded,
+    request_headers: JSON.stringify(headers),
   };
 }
 

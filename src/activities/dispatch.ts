@@ -5,6 +5,7 @@ import { planDispatchPage } from '../services/deliveryPlanning';
 import { deliveryWorkflowId } from '../temporal/names';
 import type { HandOver } from '../workflows/types';
 import { failedForGood, scheduleUsedUp, type Attempter, type AttemptResult, type LoadedDelivery } from './attempt';
+import { observeFirstAttemptBatch, trackFirstAttempt } from '../metrics/worker';
 import type { ActivityDeps } from './deps';
 
 /** The activities of the dispatch workflow: plan a page of deliveries, make their first attempts. */
@@ -60,12 +61,13 @@ export function createDispatchActivities({ db, config, log }: ActivityDeps, atte
     const heartbeat = setInterval(() => ctx.heartbeat(), 1_000);
     try {
       const deliveries = await attempter.loadDeliveries(deliveryIds);
+      observeFirstAttemptBatch(deliveries.length);
       const handOvers: HandOver[] = [];
       const series = new Map(deliveries.map((d) => [d.id, d.series]));
       await forEachConcurrently(deliveries, config.firstAttemptConcurrency, async (d) => {
         let result: AttemptResult | undefined;
         try {
-          result = await firstAttempt(d);
+          result = await trackFirstAttempt(() => firstAttempt(d));
         } catch (err) {
           // Our own error (a transient database error while recording, a missing secrets key):
           // the delivery's own workflow tries again (same webhook-id) rather than failing the batch.

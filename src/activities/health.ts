@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { disabledNoticeEmail } from '../domain/emails';
 import type { FailureNote } from '../workflows/types';
+import { countAutoDisabled, countEmail } from '../metrics/worker';
 import type { ActivityDeps } from './deps';
 import { cancelDeliveryWorkflows, cancelQueuedDeliveries } from '../services/queuedDeliveries';
 
@@ -30,6 +31,7 @@ export function createHealthActivities({ db, config, mailer, temporal }: Activit
         .returning('disabled_at')
         .executeTakeFirst();
       const queued = await cancelQueuedDeliveries(trx, input.webhookId);
+      if (updated?.disabled_at) countAutoDisabled(input.reason);
       if (updated?.disabled_at) return { disabledAt: updated.disabled_at.toISOString(), queued };
       const current = await trx.selectFrom('webhooks').select('disabled_at').where('id', '=', input.webhookId).executeTakeFirst();
       return { disabledAt: (current?.disabled_at ?? new Date()).toISOString(), queued };
@@ -78,8 +80,10 @@ export function createHealthActivities({ db, config, mailer, temporal }: Activit
     try {
       const how = await mailer.send({ to: row.notification_email, subject: email.subject, text: email.text });
       await db.updateTable('email_outbox').set({ status: how, sent_at: new Date(), error: null }).where('id', '=', outbox.id).execute();
+      countEmail(how);
       return how;
     } catch (err) {
+      countEmail('failed');
       await db.updateTable('email_outbox').set({ status: 'failed', error: sql`${String(err)}` }).where('id', '=', outbox.id).execute();
       throw err;
     }

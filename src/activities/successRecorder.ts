@@ -2,6 +2,7 @@ import { sql, type Insertable } from 'kysely';
 import type { Db } from '../db/database';
 import type { DeliveryAttemptsTable } from '../db/schema';
 import { createGroupCommit } from '../db/groupCommit';
+import { countCharged, countFinished, observeSuccessGroup } from '../metrics/worker';
 
 export interface SuccessfulAttempt {
   webhookId: string;
@@ -37,7 +38,7 @@ export function createSuccessRecorder(db: Db, deliveryCost: number) {
         if ((err as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= 3) throw err;
       }
     }
-  }, MAX_GROUP);
+  }, MAX_GROUP, observeSuccessGroup);
 
   return {
     /** Resolves once the success is durable (with the size of the group it was written in). */
@@ -65,17 +66,17 @@ async function write(db: Db, cost: number, successes: SuccessfulAttempt[]): Prom
       const a = s.attempt;
       return sql`(${a.delivery_id}::text, ${s.webhookId}::text, ${s.teamId}::text, ${s.charge}::boolean, ${a.attempt_number}::int,
         ${a.status_code ?? null}::int, ${a.series}::int, ${a.started_at}::timestamptz, ${a.duration_ms}::int, ${a.response_body ?? null}::text,
-        ${a.response_truncated ?? false}::boolean, ${a.error_class ?? null}::text, ${a.error_message ?? null}::text)`;
+        ${a.response_truncated ?? false}::boolean, ${a.error_class ?? null}::text, ${a.error_message ?? null}::text, ${a.request_headers ?? null}::jsonb)`;
     }),
   );
-  await sql`
+  const { rows: [counts] } = await sql<{ marked: number; charged: number }>`
     with input (delivery_id, webhook_id, team_id, charge, attempt_number, status_code, series, started_at, duration_ms,
-                response_body, response_truncated, error_class, error_message) as (values ${rows}),
+                response_body, response_truncated, error_class, error_message, request_headers) as (values ${rows}),
     logged as (
       insert into delivery_attempts (delivery_id, series, attempt_number, started_at, duration_ms, status_code,
-                                     response_body, response_truncated, error_class, error_message, succeeded)
+                                     response_body, response_truncated, error_class, error_message, succeeded, request_headers)
       select delivery_id, series, attempt_number, started_at, duration_ms, status_code,
-             response_body, response_truncated, error_class, error_message, true
+             response_body, response_truncated, error_class, error_message, true, request_headers
       from input
     ),
     -- seen: the delivery as this statement's snapshot saw it: whether it was charged already.
@@ -103,14 +104,21 @@ async function write(db: Db, cost: number, successes: SuccessfulAttempt[]): Prom
       from charges c
       where t.id = c.team_id
       returning t.id, t.credit_balance
+    ),
+    ledger as (
+      insert into credit_ledger (team_id, delta, reason, delivery_id, balance_after)
+      select d.team_id, -${cost}::int, 'delivery', d.id,
+             -- the entries of one team in delivery-id order, each with the balance right after it
+             t.credit_balance + ${cost}::int * (count(*) over (partition by d.team_id) - row_number() over (partition by d.team_id order by d.id))
+      from done d
+      join debited t on t.id = d.team_id
+      where d.charge
+      order by d.team_id, d.id
+      returning 1
     )
-    insert into credit_ledger (team_id, delta, reason, delivery_id, balance_after)
-    select d.team_id, -${cost}::int, 'delivery', d.id,
-           -- the entries of one team in delivery-id order, each with the balance right after it
-           t.credit_balance + ${cost}::int * (count(*) over (partition by d.team_id) - row_number() over (partition by d.team_id order by d.id))
-    from done d
-    join debited t on t.id = d.team_id
-    where d.charge
-    order by d.team_id, d.id
+    select (select count(*) from done)::int as marked, (select count(*) from ledger)::int as charged
   `.execute(db);
+  // Committed: this statement finished these deliveries and made these charges.
+  countFinished('succeeded', counts?.marked ?? 0);
+  countCharged((counts?.charged ?? 0) * cost);
 }

@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Express, type RequestHandler } from 'express';
 import { exceedsJsonDepth } from '../domain/jsonDepth';
+import { httpMetrics } from '../metrics/api';
+import { metricsRoute } from '../metrics/endpoint';
 import { authGuards } from './auth';
 import type { ApiDeps } from './deps';
 import { ApiError, errorHandler, unknownRoute } from './errors';
@@ -10,6 +12,7 @@ import { RouteTable } from './route';
 import { registerAccountRoutes } from './routes/account';
 import { registerAdminRoutes } from './routes/admin';
 import { registerEventRoutes } from './routes/events';
+import { registerStatsRoutes } from './routes/stats';
 import { registerTestRoutes } from './routes/testing';
 import { registerWebhookRoutes } from './routes/webhooks';
 
@@ -24,6 +27,7 @@ export function buildRouteTable(): RouteTable {
   // Test routes come before /v1/webhooks/:id so "test" is never read as an id.
   registerTestRoutes(table);
   registerWebhookRoutes(table);
+  registerStatsRoutes(table);
   return table;
 }
 
@@ -34,7 +38,9 @@ export function createApp(deps: ApiDeps): { app: Express; routes: RouteTable } {
   const routes = buildRouteTable();
   const document = openApiDocument(routes, deps.config.publicUrl);
 
+  app.use(httpMetrics(routes.routes));
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));
+  app.get('/metrics', metricsRoute(deps.config, deps.metrics ?? { roles: ['api'] }));
   app.get('/openapi.json', (_req, res) => void res.json(document));
   app.get('/docs', (_req, res) => void res.type('html').send(docsPage()));
   app.get('/docs/init.js', (_req, res) =>

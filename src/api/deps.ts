@@ -4,7 +4,9 @@ import type { Db } from '../db/database';
 import type { Logger } from '../logger';
 import type { ApiKeyCache } from '../services/apiKeys';
 import type { Catalog } from '../services/catalog';
+import type { MetricsSource } from '../metrics/endpoint';
 import type { DeliveryService } from '../services/deliveries';
+import type { DeliveryStatsService } from '../services/deliveryStats';
 import type { EventService } from '../services/events';
 import type { WebhookService } from '../services/webhooks';
 import type { RateLimiter } from './rateLimit';
@@ -22,4 +24,7 @@ export interface ApiDeps {
   apiKeys: ApiKeyCache;
   /** The per-key request quota, shared by every instance through PostgreSQL. */
   rateLimiter: RateLimiter;
+  stats: DeliveryStatsService;
+  /** What GET /metrics shows (default: the API's own metrics; `npm start` adds the worker's). */
+  metrics?: MetricsSource;
 }

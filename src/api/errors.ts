@@ -54,6 +54,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       log.error({ err, path: req.path }, 'unhandled error');
       apiError = new ApiError(500, 'internal_error', 'internal error');
     }
+    res.locals.errorCode = apiError.code; // for the ingestion metrics (src/metrics/api.ts)
     if (res.headersSent) return;
     res.status(apiError.status).set(apiError.headers).json({ error: { code: apiError.code, message: apiError.message, ...(apiError.details !== undefined ? { details: apiError.details } : {}) } });
   };

@@ -204,9 +204,16 @@ export const Attempt = z.object({
   errorClass: z.string().nullable(),
   errorMessage: z.string().nullable(),
   succeeded: z.boolean(),
+  requestHeaders: z
+    .record(z.string(), z.string())
+    .nullable()
+    .openapi({ description: 'The request headers exactly as sent (webhook-timestamp and the signatures differ per attempt; secrets are never sent); null for attempts logged before Hookferry stored them' }),
 });
 
-export const DeliveryWithAttempts = Delivery.extend({ attempts: z.array(Attempt) }).openapi('DeliveryWithAttempts');
+export const DeliveryWithAttempts = Delivery.extend({
+  requestBody: z.string().openapi({ description: 'The exact body every attempt sent and signed (the event envelope, byte for byte)' }),
+  attempts: z.array(Attempt),
+}).openapi('DeliveryWithAttempts');
 
 /** ISO-8601 date or date-time with a four-digit year: anything PostgreSQL and Date both read the same way. */
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -255,3 +262,42 @@ export const CreateEventTypeBody = z
   })
   .strict()
   .openapi('CreateEventType');
+
+export const DeliveryStatsQuery = z.object({
+  window: z.enum(['hour', 'day', 'week']).default('day').openapi({ description: 'hour: 60 one-minute intervals; day: 24 one-hour intervals; week: 168 one-hour intervals' }),
+  webhookId: z.string().min(1).max(200).optional().openapi({ description: "Only this webhook's attempts (404 when it is not one of the team's webhooks); the whole team without it" }),
+});
+
+const AttemptOutcomeCounts = z
+  .object({
+    '2xx': z.number(),
+    redirect: z.number(),
+    '4xx': z.number(),
+    '5xx': z.number(),
+    timeout: z.number(),
+    network: z.number(),
+    blocked_address: z.number(),
+    internal_error: z.number().openapi({ description: 'Attempts Hookferry could not record (logged as failed)' }),
+  })
+  .openapi('AttemptOutcomeCounts');
+
+const StatsFigures = {
+  attempts: z.number(),
+  outcomes: AttemptOutcomeCounts,
+  successRate: z.number().nullable().openapi({ description: 'Successful attempts / attempts; null without attempts' }),
+  latencyP50Ms: z.number().nullable().openapi({ description: 'Median attempt duration, from a histogram (interpolated within its bucket)' }),
+  latencyP95Ms: z.number().nullable(),
+  latencyAvgMs: z.number().nullable(),
+};
+
+export const DeliveryStats = z
+  .object({
+    window: z.enum(['hour', 'day', 'week']),
+    webhookId: z.string().nullable(),
+    from: z.string(),
+    to: z.string(),
+    intervalSeconds: z.number(),
+    totals: z.object(StatsFigures),
+    intervals: z.array(z.object({ start: z.string(), ...StatsFigures })).openapi({ description: 'Oldest first; the last one is the current, partial interval' }),
+  })
+  .openapi('DeliveryStats');

@@ -9,14 +9,16 @@ import type { Logger } from '../logger';
 import { createApiKeyCache } from '../services/apiKeys';
 import { createCatalog } from '../services/catalog';
 import { RateLimiter } from './rateLimit';
+import type { MetricsSource } from '../metrics/endpoint';
 import { createDeliveryService } from '../services/deliveries';
+import { createDeliveryStats } from '../services/deliveryStats';
 import { createEventService } from '../services/events';
 import { requireSecretKeys } from '../services/webhookSecrets';
 import { createWebhookService } from '../services/webhooks';
 import { createApp } from './app';
 import type { ApiDeps } from './deps';
 
-export function buildApiDeps(opts: { config: Config; db: Db; temporal: Client; log: Logger }): ApiDeps {
+export function buildApiDeps(opts: { config: Config; db: Db; temporal: Client; log: Logger; metrics?: MetricsSource }): ApiDeps {
   const { config, db, temporal, log } = opts;
   const catalog = createCatalog(db, config.presets);
   const policy = parseAllowedCidrs(config.allowedCidrs);
@@ -31,11 +33,13 @@ export function buildApiDeps(opts: { config: Config; db: Db; temporal: Client; l
     deliveries: createDeliveryService({ db, config, temporal, log }),
     apiKeys: createApiKeyCache(db, config.apiKeyCacheMs),
     rateLimiter: new RateLimiter(db, config.rateLimitPerMinute),
+    stats: createDeliveryStats(db),
+    metrics: opts.metrics,
   };
 }
 
 /** Starts the HTTP API; port 0 picks a free port (tests). */
-export async function startApi(opts: { config: Config; db: Db; temporal: Client; log: Logger; port?: number }): Promise<{ server: http.Server; url: string; close: () => Promise<void> }> {
+export async function startApi(opts: { config: Config; db: Db; temporal: Client; log: Logger; port?: number; metrics?: MetricsSource }): Promise<{ server: http.Server; url: string; close: () => Promise<void> }> {
   const deps = buildApiDeps(opts);
   const { app } = createApp(deps);
   const server = http.createServer(app);

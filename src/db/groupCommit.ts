@@ -15,9 +15,10 @@ export interface Committed<R> {
  *
  * `write` takes a group and answers one result per item, in order. If it fails for a reason
  * retrying cannot fix (a row the database refuses), each item is written on its own, so one bad
- * item fails only itself; a transient error (database down) fails the whole group.
+ * item fails only itself; a transient error (database down) fails the whole group. `onGroup`
+ * hears each group's size (a metric).
  */
-export function createGroupCommit<T, R>(write: (items: T[]) => Promise<R[]>, maxGroup: number) {
+export function createGroupCommit<T, R>(write: (items: T[]) => Promise<R[]>, maxGroup: number, onGroup?: (size: number) => void) {
   const waiting: Array<{ item: T; resolve: (r: Committed<R>) => void; reject: (err: unknown) => void }> = [];
   let writing = false;
 
@@ -43,6 +44,7 @@ export function createGroupCommit<T, R>(write: (items: T[]) => Promise<R[]>, max
     if (writing || waiting.length === 0) return;
     writing = true;
     const group = waiting.splice(0, maxGroup);
+    onGroup?.(group.length);
     try {
       const results = await writeGroup(group.map((w) => w.item));
       group.forEach((w, i) => {

@@ -124,6 +124,37 @@ export interface DeliveryAttemptsTable {
   error_class: string | null;
   error_message: string | null;
   succeeded: boolean;
+  /** The request headers exactly as sent (null on attempts logged before they were stored). */
+  request_headers: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
+}
+
+/** Attempts rolled up per team and hour, in shards by webhook, kept by the same trigger. */
+export interface TeamDeliveryAttemptStatsTable {
+  team_id: string;
+  bucket_start: Timestamp;
+  shard: number;
+  attempts: number;
+  duration_ms_sum: BigIntColumn;
+  latency_counts: number[];
+}
+
+/** Attempts rolled up per webhook and minute or hour, kept by a trigger (migration 0007). */
+export interface DeliveryAttemptStatsTable {
+  webhook_id: string;
+  team_id: string;
+  bucket_seconds: number;
+  bucket_start: Timestamp;
+  attempts: number;
+  outcome_2xx: number;
+  outcome_redirect: number;
+  outcome_4xx: number;
+  outcome_5xx: number;
+  outcome_timeout: number;
+  outcome_network: number;
+  outcome_blocked_address: number;
+  outcome_internal_error: number;
+  duration_ms_sum: BigIntColumn;
+  latency_counts: number[];
 }
 
 export interface CreditLedgerTable {
@@ -165,6 +196,8 @@ export interface Database {
   events: EventsTable;
   deliveries: DeliveriesTable;
   delivery_attempts: DeliveryAttemptsTable;
+  delivery_attempt_stats: DeliveryAttemptStatsTable;
+  team_delivery_attempt_stats: TeamDeliveryAttemptStatsTable;
   credit_ledger: CreditLedgerTable;
   email_outbox: EmailOutboxTable;
   request_idempotency: RequestIdempotencyTable;

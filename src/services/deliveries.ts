@@ -69,6 +69,7 @@ export function createDeliveryService({ db, config, temporal, log }: DeliverySer
       errorClass: a.error_class,
       errorMessage: a.error_message,
       succeeded: a.succeeded,
+      requestHeaders: a.request_headers,
     };
   }
 
@@ -145,8 +146,11 @@ export function createDeliveryService({ db, config, temporal, log }: DeliverySer
 
     async get(teamId: string, id: string) {
       const d = await find(teamId, id);
-      const attempts = await db.selectFrom('delivery_attempts').selectAll().where('delivery_id', '=', id).orderBy('id').execute();
-      return { ...present(d), attempts: attempts.map(presentAttempt) };
+      const [attempts, event] = await Promise.all([
+        db.selectFrom('delivery_attempts').selectAll().where('delivery_id', '=', id).orderBy('id').execute(),
+        db.selectFrom('events').select('payload').where('id', '=', d.event_id).executeTakeFirstOrThrow(),
+      ]);
+      return { ...present(d), requestBody: event.payload, attempts: attempts.map(presentAttempt) };
     },
 
     /**

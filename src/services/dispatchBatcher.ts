@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/database';
 import { newId } from '../ids';
 import type { Logger } from '../logger';
+import { observeDispatchBatch } from '../metrics/api';
 import { dispatchWorkflowId } from '../temporal/names';
 import { dispatchEvents } from '../workflows/dispatchEvents';
 
@@ -60,6 +61,7 @@ export function createDispatchBatcher({ db, config, temporal, log }: { db: Db; c
     const batch = waiting.splice(0, config.dispatchMaxEvents);
     if (waiting.length > 0) schedule();
     if (batch.length === 0) return;
+    observeDispatchBatch(batch.length);
     const started = startBatch(batch.map((w) => w.eventId)).then(
       (workflowId) => batch.forEach((w) => w.resolve(workflowId)),
       (err) => {

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { forEachConcurrently } from '../concurrency';
 import type { Database } from '../db/schema';
+import { countFinished } from '../metrics/worker';
 
 /**
  * Marks a webhook's unfinished deliveries cancelled (when it is disabled or deleted) and
@@ -17,6 +18,7 @@ export async function cancelQueuedDeliveries(db: Kysely<Database>, webhookId: st
     .where('status', 'in', ['pending', 'retrying', 'held'])
     .returning('delivery_workflow_id')
     .execute();
+    countFinished('cancelled', rows.length); // callers commit right after this statement
   // A delivery still pending in a dispatch has no workflow of its own to cancel: the dispatch's
   // attempt sees the mark and skips it.
   return rows.flatMap((r) => (r.delivery_workflow_id ? [r.delivery_workflow_id] : []));

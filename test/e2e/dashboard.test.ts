@@ -5,13 +5,16 @@
  *
  * The steps share one browser page and build on each other, in order: sign in → create
  * a webhook through the form (secret shown once) → send a test event and watch it
- * succeed → delivery detail → the team's Deliveries page → disable/enable → edit →
+ * succeed → delivery detail (the request sent: body and headers) → real traffic and the webhook's
+ * charts → a retried delivery's attempts → the team's Deliveries page and its charts → disable/enable → edit →
  * delete with confirmation → credits → narrow (390 px) layout → sign out. No console
  * errors are allowed.
  */
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import path from 'node:path';
 import { startStack, type Stack } from '../helpers/stack';
-import { buildDashboard, launchChromium, screenshot, watchConsole, type ConsoleWatch } from './browser';
+import { waitFor } from '../helpers/wait';
+import { buildDashboard, launchChromium, screenshot, SCREENSHOT_DIR, watchConsole, type ConsoleWatch } from './browser';
 
 jest.setTimeout(300_000);
 
@@ -194,9 +197,83 @@ describe('web dashboard', () => {
     await attempt.waitFor();
     expect((await attempt.getByTestId('attempt-status').innerText()).trim()).toBe('200');
     expect(await attempt.innerText()).toContain('succeeded');
+    // The request that was signed and sent: the exact body (pretty-printed) and the attempt's headers.
+    const sent = stack.receiver.requests.find((r) => r.headers['webhook-id'] === deliveryId)!;
+    const body = await page.getByTestId('request-body').innerText();
+    expect(JSON.parse(body)).toEqual(JSON.parse(sent.body));
+    expect(body).toContain(`"event": "${eventType.id}"`);
+    await page.getByTestId('copy-request-body').waitFor();
+    const headers = await attempt.getByTestId('request-headers').innerText();
+    for (const name of ['webhook-id', 'webhook-timestamp', 'webhook-signature', 'x-webhook-signature']) expect(headers).toContain(`${name}: ${sent.headers[name]}`);
+    expect(headers).not.toContain(secret);
     await screenshot(page, '06-delivery-detail');
 
     await page.locator('.back-link a').click();
+    await heading(webhookName);
+  });
+
+  test('charts: with real traffic (some attempts fail, then succeed on retry) the webhook charts draw its attempts', async () => {
+    // Every third request fails with 503: those deliveries succeed on their retry.
+    let n = 0;
+    stack.receiver.respond = (_req, res) => void res.writeHead(++n % 3 === 0 ? 503 : 200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    const events: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const e = await api<{ id: string }>('POST', '/v1/events', { event: eventType.id, data: { n: i } });
+      expect(e.status).toBe(202);
+      events.push(e.body.id);
+    }
+    const deliveries = await waitFor(async () => {
+      const all = await Promise.all(events.map((id) => api<{ deliveries: Array<{ id: string; status: string; attemptCount: number }> }>('GET', `/v1/events/${id}`)));
+      const ds = all.flatMap((r) => r.body.deliveries);
+      return ds.length === events.length && ds.every((d) => d.status === 'succeeded') ? ds : undefined;
+    }, { timeoutMs: 90_000, what: 'the 8 deliveries to succeed' });
+    stack.receiver.respond = (_req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    const totals = (await api<{ totals: { attempts: number; outcomes: Record<string, number> } }>('GET', `/v1/stats/deliveries?window=hour&webhookId=${webhookId}`)).body.totals;
+    expect(totals.outcomes['5xx']).toBeGreaterThan(0);
+
+    // Open the webhook afresh (the page was left on it, showing the figures from before the traffic).
+    await page.goto(`${stack.apiUrl}/#/webhooks/${webhookId}`);
+    await page.reload();
+    await heading(webhookName);
+    const panel = page.getByTestId('delivery-stats');
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="delivery-stats"]')?.getAttribute('data-attempts') ?? 0) === n, totals.attempts);
+    expect(Number(await panel.getAttribute('data-attempts'))).toBe(totals.attempts);
+    expect((await panel.getByTestId('stats-attempts').innerText()).trim()).toBe(String(totals.attempts));
+    expect(await panel.getByTestId('stats-success-rate').innerText()).toMatch(/%$/);
+    // Both charts drew something: their canvases hold painted pixels.
+    for (const chart of ['chart-outcomes', 'chart-latency']) {
+      const painted = await panel.getByTestId(chart).evaluate((c: HTMLCanvasElement) => {
+        const { data } = c.getContext('2d')!.getImageData(0, 0, c.width, c.height);
+        let count = 0;
+        for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) count++;
+        return count;
+      });
+      expect(painted).toBeGreaterThan(1000);
+    }
+    // The numbers behind the charts: the minute(s) with attempts, 5xx among them.
+    await panel.getByText(/Show the numbers/).click();
+    expect(await panel.getByTestId('stats-row').count()).toBeGreaterThan(0);
+    expect(await panel.locator('thead').textContent()).toContain('5xx');
+    await screenshot(page, '05b-webhook-charts');
+    await panel.screenshot({ path: path.join(SCREENSHOT_DIR, '05c-webhook-charts-panel.png') });
+    await panel.getByRole('button', { name: 'Last day' }).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="delivery-stats"] [aria-pressed="true"]')?.textContent === 'Last day');
+
+    // A retried delivery: each attempt shows the headers it sent, next to its response.
+    const retried = deliveries.find((d) => d.attemptCount > 1)!;
+    await page.goto(`${stack.apiUrl}/#/deliveries/${retried.id}`);
+    await heading(/Delivery/);
+    const attempts = page.getByTestId('attempt');
+    await attempts.nth(1).waitFor();
+    expect(await attempts.count()).toBe(retried.attemptCount);
+    for (let i = 0; i < retried.attemptCount; i++) {
+      const headers = await attempts.nth(i).getByTestId('request-headers').innerText();
+      expect(headers).toContain(`webhook-id: ${retried.id}`);
+      expect(headers).toMatch(/webhook-signature: v1,/);
+    }
+    expect((await attempts.nth(0).getByTestId('attempt-status').innerText()).trim()).toBe('503');
+    await screenshot(page, '06c-delivery-detail-retried');
+    await page.goto(`${stack.apiUrl}/#/webhooks/${webhookId}`);
     await heading(webhookName);
   });
 
@@ -213,6 +290,9 @@ describe('web dashboard', () => {
     const webhookLink = row.getByTestId('delivery-webhook');
     await webhookLink.filter({ hasText: webhookName }).waitFor();
     expect(await webhookLink.getAttribute('href')).toBe(`#/webhooks/${webhookId}`);
+    // The team's statistics, across its webhooks.
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="delivery-stats"]')?.getAttribute('data-attempts') ?? 0) > 0);
+    await page.getByTestId('chart-outcomes').waitFor();
     await screenshot(page, '06b-deliveries-page');
 
     const status = page.getByLabel('Status', { exact: true });

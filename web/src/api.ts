@@ -86,9 +86,35 @@ export interface Attempt {
   errorClass: string | null;
   errorMessage: string | null;
   succeeded: boolean;
+  /** The request headers exactly as sent; null for attempts logged before Hookferry stored them. */
+  requestHeaders: Record<string, string> | null;
 }
 
-export type DeliveryDetail = Delivery & { attempts: Attempt[] };
+/** `requestBody`: the exact bytes every attempt sent and signed. */
+export type DeliveryDetail = Delivery & { requestBody: string; attempts: Attempt[] };
+
+export const ATTEMPT_OUTCOMES = ['2xx', 'redirect', '4xx', '5xx', 'timeout', 'network', 'blocked_address', 'internal_error'] as const;
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
+export type StatsWindow = 'hour' | 'day' | 'week';
+
+export interface StatsFigures {
+  attempts: number;
+  outcomes: Record<AttemptOutcome, number>;
+  successRate: number | null;
+  latencyP50Ms: number | null;
+  latencyP95Ms: number | null;
+  latencyAvgMs: number | null;
+}
+
+export interface DeliveryStats {
+  window: StatsWindow;
+  webhookId: string | null;
+  from: string;
+  to: string;
+  intervalSeconds: number;
+  totals: StatsFigures;
+  intervals: Array<StatsFigures & { start: string }>;
+}
 
 export interface TestSendResult {
   eventId: string;
@@ -291,5 +317,10 @@ export class Api {
 
   credits() {
     return this.request<Credits>('GET', '/v1/credits');
+  }
+
+  /** Attempts over the last hour, day or week, for the team or one webhook. */
+  deliveryStats(query: { window: StatsWindow; webhookId?: string }) {
+    return this.request<DeliveryStats>('GET', withQuery('/v1/stats/deliveries', query));
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { countBatchItems } from '../../metrics/api';
 import { MAX_BATCH_EVENTS, presentEvent, presentEventJson, type BatchItemResult } from '../../services/events';
 import { ApiError, notFound, zodDetails } from '../errors';
 import { ErrorSchema, type RouteTable } from '../route';
@@ -47,6 +48,7 @@ export function registerEventRoutes(t: RouteTable): void {
         return { event, data, idempotencyKey: idempotencyKey ?? id };
       });
       const results = (await deps.events.ingestBatch(team.id, items)).map(presentBatchItem);
+      countBatchItems(results);
       const count = (f: (r: (typeof results)[number]) => boolean) => results.filter(f).length;
       const rejected = count((r) => r.status !== 202);
       return {

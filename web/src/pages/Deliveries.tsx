@@ -1,6 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { Page, Webhook } from '../api';
 import { DeliveryLog } from '../components/DeliveryLog';
+import { LazyDeliveryStatsPanel as DeliveryStatsPanel } from '../components/LazyDeliveryStatsPanel';
 import { PageHeader } from '../components/common';
 import { useLoader } from '../hooks';
 import { navigate, paths } from '../router';
@@ -32,6 +33,7 @@ export function Deliveries() {
           Open delivery
         </button>
       </form>
+      <DeliveryStatsPanel title="Delivery statistics (all webhooks)" />
       <DeliveryLog title="Recent deliveries" webhooks={webhooks.data?.data} />
     </>
   );

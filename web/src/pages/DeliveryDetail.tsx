@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { ApiError, type Attempt, type DeliveryDetail as Detail, type Webhook } from '../api';
+import { CopyButton } from '../components/CopyButton';
 import { DeliveryStatusBadge, ErrorBanner, isFinished, isInFlight, Loading, PageHeader, StatusCode, TimeAgo } from '../components/common';
 import { formatDateTime, formatDuration } from '../format';
 import { useInterval, useLoader } from '../hooks';
@@ -153,6 +154,8 @@ export function DeliveryDetail(props: { id: string }) {
         </dl>
       </section>
 
+      <RequestBody body={d.requestBody} />
+
       <section className="card" aria-labelledby="delivery-attempts">
         <h2 id="delivery-attempts">
           Attempts <span className="muted">({attempts.length})</span>
@@ -203,17 +206,66 @@ function AttemptItem(props: { attempt: Attempt; showSeries: boolean }) {
           </div>
         )}
       </dl>
-      {a.responseBody !== null && a.responseBody !== '' ? (
-        <>
-          <p className="small muted">Response body{a.responseTruncated ? ' (truncated)' : ''}</p>
-          <pre className="code-block" tabIndex={0} aria-label={`Response body of attempt ${a.attemptNumber}`}>
-            {a.responseBody}
-            {a.responseTruncated && <span className="muted">{'\n'}… (truncated)</span>}
-          </pre>
-        </>
-      ) : (
-        <p className="small muted">No response body.</p>
-      )}
+      <div className="exchange">
+        <div>
+          <p className="small muted">Request headers sent</p>
+          {a.requestHeaders ? (
+            <RequestHeaders headers={a.requestHeaders} attemptNumber={a.attemptNumber} />
+          ) : (
+            <p className="small muted">Not recorded (attempts made before Hookferry stored request headers).</p>
+          )}
+        </div>
+        <div>
+          {a.responseBody !== null && a.responseBody !== '' ? (
+            <>
+              <p className="small muted">Response body{a.responseTruncated ? ' (truncated)' : ''}</p>
+              <pre className="code-block" tabIndex={0} aria-label={`Response body of attempt ${a.attemptNumber}`}>
+                {a.responseBody}
+                {a.responseTruncated && <span className="muted">{'\n'}… (truncated)</span>}
+              </pre>
+            </>
+          ) : (
+            <p className="small muted">No response body.</p>
+          )}
+        </div>
+      </div>
     </li>
+  );
+}
+
+/** The body every attempt sent and signed: shown pretty-printed, copied byte for byte. */
+function RequestBody(props: { body: string }) {
+  let pretty = props.body;
+  try {
+    pretty = JSON.stringify(JSON.parse(props.body), null, 2);
+  } catch {
+    // not JSON (never expected): shown as sent
+  }
+  return (
+    <section className="card" aria-labelledby="delivery-request">
+      <div className="card-header">
+        <h2 id="delivery-request">Request body</h2>
+        <CopyButton text={props.body} label="Copy exact body" testId="copy-request-body" />
+      </div>
+      <p className="hint">
+        The same bytes on every attempt: the signatures are computed over them exactly as sent (shown here indented; the copy is the exact body).
+      </p>
+      <pre className="code-block" tabIndex={0} aria-label="Request body" data-testid="request-body">
+        {pretty}
+      </pre>
+    </section>
+  );
+}
+
+function RequestHeaders(props: { headers: Record<string, string>; attemptNumber: number }) {
+  const names = Object.keys(props.headers).sort((a, b) => a.localeCompare(b));
+  return (
+    <dl className="headers code-block" tabIndex={0} aria-label={`Request headers of attempt ${props.attemptNumber}`} data-testid="request-headers">
+      {names.map((name) => (
+        <div key={name}>
+          <dt>{name.toLowerCase()}:</dt> <dd>{props.headers[name]}</dd>
+        </div>
+      ))}
+    </dl>
   );
 }

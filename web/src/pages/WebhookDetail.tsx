@@ -3,6 +3,7 @@ import { ApiError, type EventType, type RotateResult, type Webhook } from '../ap
 import { useCatalog } from '../catalog';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { DeliveryLog, type WatchRequest } from '../components/DeliveryLog';
+import { LazyDeliveryStatsPanel as DeliveryStatsPanel } from '../components/LazyDeliveryStatsPanel';
 import { ErrorBanner, EventList, Loading, PageHeader, StatusCode, TimeAgo, WebhookStatus } from '../components/common';
 import { subscribedEventTypes } from '../components/EventPicker';
 import { SecretPanel } from '../components/SecretPanel';
@@ -208,6 +209,8 @@ export function WebhookDetail(props: { id: string }) {
         catalogError={catalogError}
         onSent={(ids) => setWatch((prev) => ({ nonce: (prev?.nonce ?? 0) + 1, ids }))}
       />
+
+      <DeliveryStatsPanel webhookId={w.id} />
 
       <DeliveryLog webhookId={w.id} watch={watch} onActivity={() => void webhook.reload()} />
 
