@@ -121,8 +121,9 @@ export function createAttempter({ db, config, temporal, send: sendOptions, secre
 
     // A slot of this endpoint's share of the worker: a batch waits for one unless the endpoint is
     // slow; a delivery's own workflow takes one if free, else comes back later.
-    if (opts.lane === 'batch' ? (await gate.acquire(d.webhook_id)) === 'slow' : !gate.tryEnter(d.webhook_id)) {
-      const slow = opts.lane === 'batch' || gate.isSlow(d.webhook_id);
+    const slot = opts.lane === 'batch' ? await gate.acquire(d.webhook_id) : gate.tryEnter(d.webhook_id);
+    if (slot === undefined || slot === 'slow') {
+      const slow = slot === 'slow' || gate.isSlow(d.webhook_id);
       return { status: 'deferred', why: slow ? 'endpoint_slow' : 'endpoint_busy', waitMs: opts.lane === 'batch' ? 0 : ENDPOINT_BUSY_WAIT_MS, reserved: opts.reserved ?? false };
     }
     let sent: { headers: Record<string, string>; result: SendResult };
@@ -131,18 +132,18 @@ export function createAttempter({ db, config, temporal, send: sendOptions, secre
       if (d.rate_limit !== null && !opts.reserved) {
         const waitMs = await reserveEndpointSlot(db, d.webhook_id, d.rate_limit);
         if (waitMs > 0) {
-          gate.leave(d.webhook_id);
+          slot.leave();
           return { status: 'deferred', why: 'rate_limited', waitMs, reserved: true };
         }
       }
       startedAt = new Date();
       sent = await send(d, startedAt);
     } catch (err) {
-      gate.leave(d.webhook_id);
+      slot.leave();
       throw err;
     }
     const { headers, result } = sent;
-    gate.leave(d.webhook_id, { timedOut: result.kind === 'error' && result.errorClass === 'timeout', durationMs: result.durationMs });
+    slot.leave({ timedOut: result.kind === 'error' && result.errorClass === 'timeout', durationMs: result.durationMs });
     observeAttempt(result, startedAt, d.series === 1 && d.series_attempts === 0 ? { eventCreatedAt: d.event_created_at } : undefined);
     return record(d, startedAt, headers, result);
   }

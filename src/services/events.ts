@@ -152,8 +152,11 @@ export function createEventService({ db, config, temporal, catalog, log }: Event
     if (existing.request_hash !== row.request_hash) {
       return new ApiError(422, 'idempotency_key_reused', 'this idempotency key was already used with a different request body', { eventId: existing.id });
     }
-    // Not planned yet and perhaps never handed over (the first request's batch may have failed).
-    if (!existing.planned_at) dispatchLater([existing.id]);
+    // Its dispatch never started (Temporal was unreachable, or the API died): hand it over again
+    // now rather than wait for the reconciler.
+    if (!existing.planned_at && existing.dispatch_workflow_id === null && Date.now() - existing.created_at.getTime() > DISPATCH_DEADLINE_MS) {
+      dispatchLater([existing.id]);
+    }
     return existing;
   }
 

@@ -1,63 +1,85 @@
-import { createEndpointGate } from '../../src/activities/endpointGate';
+import { createEndpointGate, type EndpointSlot } from '../../src/activities/endpointGate';
 
 // The endpoint gate alone (pure logic, fake timers): each endpoint's share of a worker, and how
 // an endpoint comes to be treated as slow and stops being so.
 
 const options = { concurrency: 2, slowConcurrency: 1, slowAfterMs: 1_000, slowForMs: 30_000 };
+const quick = { timedOut: false, durationMs: 20 };
 
 beforeEach(() => jest.useFakeTimers({ now: Date.parse('2030-01-01T00:00:00Z') }));
 afterEach(() => jest.useRealTimers());
 
+const slot = (outcome: EndpointSlot | 'slow' | undefined): EndpointSlot => {
+  if (outcome === undefined || outcome === 'slow') throw new Error(`expected a slot, got ${outcome}`);
+  return outcome;
+};
+
 test('an endpoint gets at most its share; the next waits and takes the slot the first gives back', async () => {
   const gate = createEndpointGate(options);
-  expect(await gate.acquire('a')).toBe('entered');
-  expect(await gate.acquire('a')).toBe('entered');
-  expect(gate.tryEnter('a')).toBe(false);
-  expect(await gate.acquire('b')).toBe('entered'); // other endpoints are not affected
-  let third: string | undefined;
+  const first = slot(await gate.acquire('a'));
+  slot(await gate.acquire('a'));
+  expect(gate.tryEnter('a')).toBeUndefined();
+  slot(await gate.acquire('b')); // other endpoints are not affected
+  let third: EndpointSlot | 'slow' | undefined;
   void gate.acquire('a').then((o) => (third = o));
   await Promise.resolve();
   expect(third).toBeUndefined();
-  gate.leave('a', { timedOut: false, durationMs: 20 });
+  first.leave(quick);
   await Promise.resolve();
-  expect(third).toBe('entered');
-  expect(gate.tryEnter('a')).toBe(false); // the slot passed on, not freed
+  expect(typeof third).toBe('object');
+  expect(gate.tryEnter('a')).toBeUndefined(); // the slot passed on, not freed
+  first.leave(quick); // a second leave of the same slot changes nothing
+  expect(gate.tryEnter('a')).toBeUndefined();
 });
 
-test('waiting longer than slowAfterMs marks the endpoint slow: every waiter is told at once, and later batches do not wait', async () => {
+test('a long queue behind an endpoint that answers quickly does not make it slow', async () => {
+  const gate = createEndpointGate(options);
+  const held = [slot(await gate.acquire('busy')), slot(await gate.acquire('busy'))];
+  const outcomes: Array<EndpointSlot | 'slow'> = [];
+  for (let i = 0; i < 10; i++) void gate.acquire('busy').then((o) => outcomes.push(o));
+  // Slots are given back quickly, one after another, while the queue waits for far longer than slowAfterMs.
+  for (let i = 0; i < 10; i++) {
+    jest.advanceTimersByTime(400);
+    held.shift()!.leave(quick);
+    await Promise.resolve();
+    held.push(outcomes[outcomes.length - 1] as EndpointSlot);
+  }
+  expect(outcomes).toHaveLength(10);
+  expect(outcomes.every((o) => o !== 'slow')).toBe(true);
+  expect(gate.isSlow('busy')).toBe(false);
+});
+
+test('an attempt in flight longer than slowAfterMs marks the endpoint slow: every waiter is told, and later batches do not wait', async () => {
   const gate = createEndpointGate(options);
   await gate.acquire('hang');
   await gate.acquire('hang');
   const waiting = [gate.acquire('hang'), gate.acquire('hang')];
-  jest.advanceTimersByTime(1_000);
+  jest.advanceTimersByTime(1_500);
   expect(await Promise.all(waiting)).toEqual(['slow', 'slow']);
   expect(gate.isSlow('hang')).toBe(true);
   expect(await gate.acquire('hang')).toBe('slow');
-  // Its own workflows still get the slow share: one at a time (both slots are still held here).
-  expect(gate.tryEnter('hang')).toBe(false);
+  // Its own workflows get the slow share: one at a time, and both slots are still held here.
+  expect(gate.tryEnter('hang')).toBeUndefined();
 });
 
-test('a timeout marks an endpoint slow for slowForMs; a quick answer clears it sooner', async () => {
+test('a timeout or a slow answer marks an endpoint slow for slowForMs; a quick answer clears it sooner', () => {
   const gate = createEndpointGate(options);
-  expect(gate.tryEnter('e')).toBe(true);
-  gate.leave('e', { timedOut: true, durationMs: 10_000 });
+  slot(gate.tryEnter('e')).leave({ timedOut: true, durationMs: 10_000 });
   expect(gate.isSlow('e')).toBe(true);
-  expect(gate.tryEnter('e')).toBe(true);
-  expect(gate.tryEnter('e')).toBe(false); // the slow share is one
-  gate.leave('e', { timedOut: false, durationMs: 15 });
+  const one = slot(gate.tryEnter('e'));
+  expect(gate.tryEnter('e')).toBeUndefined(); // the slow share is one
+  one.leave(quick);
   expect(gate.isSlow('e')).toBe(false);
 
-  gate.tryEnter('f');
-  gate.leave('f', { timedOut: true, durationMs: 10_000 });
+  slot(gate.tryEnter('f')).leave({ timedOut: false, durationMs: 1_500 });
+  expect(gate.isSlow('f')).toBe(true);
   jest.advanceTimersByTime(30_001);
   expect(gate.isSlow('f')).toBe(false);
 });
 
-test('a slot given back without an attempt (a deferral) teaches nothing', async () => {
+test('a slot given back without an attempt (a deferral) teaches nothing', () => {
   const gate = createEndpointGate(options);
-  gate.tryEnter('g');
-  gate.leave('g', { timedOut: true, durationMs: 10_000 });
-  gate.tryEnter('g');
-  gate.leave('g');
+  slot(gate.tryEnter('g')).leave({ timedOut: true, durationMs: 10_000 });
+  slot(gate.tryEnter('g')).leave();
   expect(gate.isSlow('g')).toBe(true);
 });
