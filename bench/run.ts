@@ -19,10 +19,11 @@ import { newId } from '../src/ids';
 import type { BaselineInput, BaselineResult } from './baseline';
 import { nowMs } from './lib/clock';
 import { eventHops, medianHops, type HopSample } from './lib/breakdown';
-import { Ingestor, percentile, slope } from './lib/load';
+import { percentile } from '../scripts/lib/percentile';
+import { Ingestor, slope } from './lib/load';
 import { processTree, ResourceMonitor } from './lib/procstat';
 import { startReceiverProcess, type ReceiverHandle } from './lib/receiverClient';
-import { BENCH_ADMIN_KEY, defaultTemporalDbFile, startBenchStack, type BenchStack } from './lib/stack';
+import { BENCH_ADMIN_KEY, defaultTemporalDbFile, startBenchStack, TEMPORAL_LIMIT_ERROR, type BenchStack } from './lib/stack';
 import { renderTable } from './lib/report';
 import type { BenchResult, FanOutResult, LatencyResult, RampStep } from './lib/types';
 import type { DeliveryWorkflows } from '../src/workflows/types';
@@ -141,9 +142,8 @@ async function main(): Promise<void> {
     });
     const s = stack;
     let temporalLimitErrors = 0;
-    const LIMIT = /resource.?exhausted|limit exceeded|namespace rps|pending child/i;
     const countTemporal = (c: Buffer) => {
-      for (const line of c.toString().split('\n')) if (LIMIT.test(line)) temporalLimitErrors++;
+      for (const line of c.toString().split('\n')) if (TEMPORAL_LIMIT_ERROR.test(line)) temporalLimitErrors++;
     };
     s.temporal.process.stdout?.on('data', countTemporal);
     s.temporal.process.stderr?.on('data', countTemporal);

@@ -1,5 +1,6 @@
 // Open-loop event ingestion through the public API (POST /v1/events) at a target rate.
 import { Pool } from 'undici';
+import { percentile } from '../../scripts/lib/percentile';
 import { nowMs } from './clock';
 
 export interface IngestTotals {
@@ -122,12 +123,6 @@ export class Ingestor {
   close(): Promise<void> {
     return this.pool.close();
   }
-}
-
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[idx]!;
 }
 
 /** Least-squares slope of y over x. */
