@@ -4,6 +4,7 @@
 // an event loop of its own; sends its result over IPC.
 import { Agent } from 'undici';
 import { randomBytes } from 'node:crypto';
+import { percentile } from '../scripts/lib/percentile';
 import { signatureHeaders } from '../src/domain/signatures';
 import { nowMs } from './lib/clock';
 
@@ -66,8 +67,7 @@ async function run(input: BaselineInput): Promise<BaselineResult> {
   const seconds = (nowMs() - t0) / 1000;
   await agent.close();
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
-  return { requests: done, errors, seconds, requestsPerSecond: done / seconds, latencyP50Ms: pct(50), latencyP99Ms: pct(99) };
+  return { requests: done, errors, seconds, requestsPerSecond: done / seconds, latencyP50Ms: percentile(latencies, 50), latencyP99Ms: percentile(latencies, 99) };
 }
 
 process.once('message', (input: BaselineInput) => {

@@ -1,13 +1,14 @@
 // The benchmark's webhook receiver, run as its own process (forked with an IPC channel) so it
 // never competes with the worker's event loop. It verifies every Standard Webhooks signature,
 // records when each event first arrived (monotonic clock, comparable across processes) and
-// answers 200 at once. The parent asks for counters and arrival times over IPC.
+// answers 200 at once — except under HANG_PREFIX, where it never answers (an endpoint that hangs
+// until the worker's attempt times out). The parent asks for counters and arrival times over IPC.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { nowMs } from './lib/clock';
-import type { ReceiverReply, ReceiverRequest } from './lib/receiverProtocol';
+import { HANG_PREFIX, type ReceiverReply, type ReceiverRequest } from './lib/receiverProtocol';
 
 const secret = process.env.BENCH_SECRET ?? '';
 if (!secret.startsWith('whsec_')) throw new Error('BENCH_SECRET must be a whsec_ secret');
@@ -32,6 +33,16 @@ let referenceChecked = 0;
 let referenceFailed = 0;
 let inFlight = 0;
 let maxInFlight = 0;
+let hangingRequests = 0;
+let hangingOpen = 0;
+
+/** Reads the request and keeps it open until the caller gives up (closes the connection). */
+function hang(req: http.IncomingMessage, res: http.ServerResponse): void {
+  hangingRequests++;
+  hangingOpen++;
+  res.once('close', () => hangingOpen--);
+  req.resume();
+}
 
 function verify(headers: http.IncomingHttpHeaders, body: string): boolean {
   const id = headers['webhook-id'];
@@ -49,7 +60,8 @@ function verify(headers: http.IncomingHttpHeaders, body: string): boolean {
   return false;
 }
 
-const server = http.createServer((req, res) => {
+function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  if (req.url?.startsWith(HANG_PREFIX)) return hang(req, res);
   inFlight++;
   if (inFlight > maxInFlight) maxInFlight = inFlight;
   const chunks: Buffer[] = [];
@@ -93,9 +105,19 @@ const server = http.createServer((req, res) => {
     res.writeHead(ok ? 200 : 401, { 'content-type': 'text/plain', 'content-length': ok ? '2' : '13' });
     res.end(ok ? 'ok' : 'bad signature');
   });
-});
-server.keepAliveTimeout = 120_000;
-server.headersTimeout = 125_000;
+}
+
+/** A listener on a free loopback port; every one shares the counters and arrival times. */
+function listen(): Promise<{ server: http.Server; url: string }> {
+  const server = http.createServer(handle);
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+  });
+}
+
+const servers: http.Server[] = [];
 
 function reply(msg: ReceiverReply): void {
   process.send?.(msg);
@@ -104,7 +126,7 @@ function reply(msg: ReceiverReply): void {
 process.on('message', (raw: ReceiverRequest) => {
   switch (raw.type) {
     case 'stats':
-      reply({ type: 'stats', seq: raw.seq, requests, verified, badSignatures, duplicates, uniqueEvents: events.size, maxInFlight, referenceChecked, referenceFailed });
+      reply({ type: 'stats', seq: raw.seq, requests, verified, badSignatures, duplicates, uniqueEvents: events.size, maxInFlight, referenceChecked, referenceFailed, hangingRequests, hangingOpen });
       return;
     case 'drainFirsts': {
       const out = newFirsts;
@@ -119,9 +141,18 @@ process.on('message', (raw: ReceiverRequest) => {
       maxInFlight = inFlight;
       reply({ type: 'ok', seq: raw.seq });
       return;
+    case 'listenMore':
+      // Endpoints of their own origin (the worker's HTTP agent caps connections per origin).
+      void Promise.all(Array.from({ length: raw.count }, () => listen())).then((added) => {
+        servers.push(...added.map((a) => a.server));
+        reply({ type: 'urls', seq: raw.seq, urls: added.map((a) => a.url) });
+      });
+      return;
     case 'stop':
-      server.close();
-      server.closeAllConnections();
+      for (const server of servers) {
+        server.close();
+        server.closeAllConnections();
+      }
       reply({ type: 'ok', seq: raw.seq });
       setTimeout(() => process.exit(0), 50).unref();
       return;
@@ -129,7 +160,7 @@ process.on('message', (raw: ReceiverRequest) => {
 });
 process.on('disconnect', () => process.exit(0));
 
-server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address() as AddressInfo;
-  reply({ type: 'listening', seq: 0, url: `http://127.0.0.1:${port}` });
+void listen().then(({ server, url }) => {
+  servers.push(server);
+  reply({ type: 'listening', seq: 0, url });
 });

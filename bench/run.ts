@@ -1,12 +1,15 @@
-// `npm run bench` — Hookferry's benchmark (issue 9). Starts its own stack (Temporal dev
-// server, PostgreSQL database, worker and API processes) and a loopback receiver process,
-// then measures sustained throughput, latency, fan-out scaling, the raw-HTTP baseline and
-// resource use. Progress goes to stderr; the table to stdout; JSON to bench/results/.
+// `npm run bench` — Hookferry's benchmark (issues 9 and 14). Starts its own stack (Temporal dev
+// server, PostgreSQL database, worker and API processes) and a loopback receiver process, then
+// measures, in this order: the raw-HTTP baseline; single-event ingestion (ramp, then a hold);
+// latency at 25/50/90% of that rate; batch ingestion (ramp, then a hold); slow endpoints (healthy
+// endpoints with and without 20% hanging ones); fan-out; resources. Progress goes to stderr, the
+// table to stdout, JSON to bench/results/.
 //
-//   npm run bench                       full run (~10-15 min on 2 cores)
-//   npm run bench -- --quick            smoke run (< 2 min)
+//   npm run bench                       full run (~25 min on 2 cores)
+//   npm run bench -- --quick            smoke run (~2 min; every section at small scale)
 //   npm run bench -- --json-out FILE    write the JSON to FILE instead of bench/results/
 //   npm run bench -- --temporal-db memory|file
+//   npm run bench -- --delivery-workflows every   the comparison run (a workflow per delivery)
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -15,26 +18,42 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import { sql } from 'kysely';
 import { generateSecret } from '../src/domain/secrets';
-import { storedWebhookSecrets } from '../src/services/webhookSecrets';
-import { newId } from '../src/ids';
-import type { BaselineInput, BaselineResult } from './baseline';
-import { nowMs } from './lib/clock';
-import { eventHops, medianHops, type HopSample } from './lib/breakdown';
-import { Ingestor, percentile, slope } from './lib/load';
-import { processTree, ResourceMonitor } from './lib/procstat';
-import { startReceiverProcess, type ReceiverHandle } from './lib/receiverClient';
-import { BENCH_ADMIN_KEY, defaultTemporalDbFile, startBenchStack, type BenchStack } from './lib/stack';
-import { renderTable } from './lib/report';
-import type { BenchResult, FanOutResult, LatencyResult, RampStep } from './lib/types';
 import type { DeliveryWorkflows } from '../src/workflows/types';
+import type { BaselineInput, BaselineResult } from './baseline';
+import { eventHops, medianHops, type HopSample } from './lib/breakdown';
+import { nowMs } from './lib/clock';
+import { BenchContext, EVENT_TYPE, LOAD_CONNECTIONS, PAYLOAD_BYTES, round, sleep } from './lib/context';
+import { fanOutSection } from './lib/fanOut';
+import { latencyAtFractions } from './lib/latency';
+import type { AcceptedEvent } from './lib/load';
+import { processTree, ResourceMonitor } from './lib/procstat';
+import { startReceiverProcess } from './lib/receiverClient';
+import { renderTable } from './lib/report';
+import { slowEndpointSection, type SlowEndpointPlan } from './lib/slowEndpoints';
+import { defaultTemporalDbFile, startBenchStack, TEMPORAL_LIMIT_ERROR, type BenchStack } from './lib/stack';
+import { issue14Targets } from './lib/targets';
+import { rampAndHold, type RampPlan } from './lib/throughput';
+import type { BenchResult, LatencyResult, SlowEndpointResult, ThroughputResult } from './lib/types';
 
-const EVENT_TYPE = 'prospect.qualified';
 const EventTypeNames = proto.api.enums.v1.EventType as unknown as Record<number, string>;
-const PAYLOAD_BYTES = 512;
 /** The worker's undici agent opens this many connections per origin (src/http/sendWebhook.ts). */
 const WORKER_CONNECTIONS_PER_ORIGIN = 32;
 /** The worker's activity slots (src/worker/worker.ts): deliveries in flight at once. */
 const WORKER_ACTIVITY_SLOTS = 200;
+/**
+ * The API's per-key limit stays on, as in production, with a quota far above any rate this
+ * machine reaches (1,000,000 events/s): it never refuses, but every request pays what it costs
+ * (a query per lease of 50 tokens, a token per event of a batch).
+ */
+const API_RATE_LIMIT_PER_MINUTE = 60_000_000;
+/**
+ * Auto-disable out of the way: the slow-endpoint section's hanging endpoints time out on every
+ * attempt and would otherwise be disabled after 4 failures (the default), ending the section's point.
+ */
+const FAILURE_THRESHOLD = 1_000_000;
+/** The worker's default attempt timeout (HOOKFERRY_ATTEMPT_TIMEOUT_MS): how long a hanging endpoint holds an attempt. */
+const DEFAULT_ATTEMPT_TIMEOUT_MS = 10_000;
+const BATCH_EVENTS_PER_REQUEST = 100;
 
 interface Args {
   quick: boolean;
@@ -48,6 +67,8 @@ interface Args {
   /** Extra Temporal dev server dynamic config (`--dc KEY=JSON`, repeatable). */
   dynamicConfig: Record<string, string | number | boolean>;
 }
+
+const USAGE = 'usage: npm run bench -- [--quick] [--json-out FILE] [--temporal-db memory|file] [--delivery-workflows as-needed|every] [--fanout-only] [--fanout-sizes N,N] [--dc KEY=JSON]\n';
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { quick: false, temporalDb: 'memory', deliveryWorkflows: 'as-needed', fanOutOnly: false, dynamicConfig: {} };
@@ -70,20 +91,72 @@ function parseArgs(argv: string[]): Args {
       if (!k || v.length === 0) throw new Error('--dc takes KEY=JSON');
       args.dynamicConfig[k] = JSON.parse(v.join('=')) as string | number | boolean;
     } else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- [--quick] [--json-out FILE] [--temporal-db memory|file] [--delivery-workflows as-needed|every]\n');
+      process.stdout.write(USAGE);
       process.exit(0);
-    } else throw new Error(`unknown argument ${a}`);
+    } else throw new Error(`unknown argument ${a}\n${USAGE}`);
   }
   return args;
 }
 
-/** Every duration and size of a run; --quick shrinks them. */
-function plan(quick: boolean) {
-  return quick
-    ? { idleMs: 3_000, baselineMs: 3_000, warmupEvents: 20, rampStartRate: 20, rampFactor: 2, rampStepMs: 4_000, rampMaxSteps: 3, refine: false, holdMinMs: 8_000, holdMaxMs: 8_000, minThroughputDeliveries: 0, latencyMs: 4_000, fanOut: [1, 10, 100], drainMs: 20_000, holdRetries: 0 }
-    : // The hold runs until the throughput section has 20,000 deliveries, but at most 5 minutes so
-      // that a run stays near 15 minutes on a slow (or shared) machine; the JSON says if it fell short.
-      { idleMs: 10_000, baselineMs: 20_000, warmupEvents: 200, rampStartRate: 10, rampFactor: 1.5, rampStepMs: 15_000, rampMaxSteps: 12, refine: true, holdMinMs: 60_000, holdMaxMs: 300_000, minThroughputDeliveries: 20_000, latencyMs: 20_000, fanOut: [1, 10, 100, 1_000, 5_000], drainMs: 90_000, holdRetries: 4 };
+interface Plan {
+  idleMs: number;
+  baselineMs: number;
+  warmupEvents: number;
+  drainMs: number;
+  single: RampPlan;
+  /** Latency phases at 25/50/90% of the single-event sustained rate, this long each. */
+  latencyMs: number;
+  batch: RampPlan;
+  /** Events/s of the slow-endpoint section: this fraction of the single-event sustained rate, at least minRate. */
+  slow: SlowEndpointPlan & { loadFraction: number; minRate: number };
+  fanOut: number[];
+}
+
+/** Every duration and size of a run; --quick shrinks them (every section still runs). */
+function plan(quick: boolean): Plan {
+  // A bound, not a wait: a drain ends as soon as everything has arrived.
+  const drainMs = quick ? 30_000 : 90_000;
+  if (quick) {
+    // Light rates, well inside what a busy shared machine delivers: a quick run exercises every
+    // section; an overloaded stack would only make the later sections wait for its backlog.
+    const ramp = { maxSteps: 3, stepMs: 4_000, refine: false, holdMinMs: 8_000, holdMaxMs: 8_000, minDeliveries: 0, holdRetries: 0, drainMs };
+    return {
+      idleMs: 3_000,
+      baselineMs: 3_000,
+      warmupEvents: 20,
+      drainMs,
+      single: { ...ramp, startRate: 10, factor: 2 },
+      latencyMs: 4_000,
+      batch: { ...ramp, startRate: 100, factor: 1.5 },
+      slow: { endpoints: 10, hangingFraction: 0.2, runMs: 6_000, drainMs, loadFraction: 0.5, minRate: 10 },
+      fanOut: [1, 10, 100],
+    };
+  }
+  return {
+    idleMs: 10_000,
+    baselineMs: 20_000,
+    warmupEvents: 200,
+    drainMs,
+    // ×1.5 per 15 s step from 20/s (up to ~4,900/s). The hold runs until the section has 20,000
+    // deliveries, at least 60 s and at most 5 minutes; the JSON says if it fell short.
+    single: { startRate: 20, factor: 1.5, maxSteps: 14, stepMs: 15_000, refine: true, holdMinMs: 60_000, holdMaxMs: 300_000, minDeliveries: 20_000, holdRetries: 4, drainMs },
+    latencyMs: 20_000,
+    // ×1.5 per 15 s step from 250 events/s (2.5 requests/s of 100 events); the hold lasts 60 s.
+    batch: { startRate: 250, factor: 1.5, maxSteps: 12, stepMs: 15_000, refine: true, holdMinMs: 60_000, holdMaxMs: 60_000, minDeliveries: 0, holdRetries: 3, drainMs },
+    slow: { endpoints: 50, hangingFraction: 0.2, runMs: 60_000, drainMs, loadFraction: 0.5, minRate: 10 },
+    fanOut: [1, 10, 100, 1_000, 5_000, 10_000],
+  };
+}
+
+/** BENCH_PLAN='{"single":{"startRate":100},"latencyMs":10000}' overrides parts of the plan (experiments). */
+function planWithOverrides(quick: boolean): Plan {
+  const base = plan(quick) as unknown as Record<string, unknown>;
+  const overrides = process.env.BENCH_PLAN ? (JSON.parse(process.env.BENCH_PLAN) as Record<string, unknown>) : {};
+  for (const [k, v] of Object.entries(overrides)) {
+    const current = base[k];
+    base[k] = current && typeof current === 'object' && !Array.isArray(current) && v && typeof v === 'object' ? { ...current, ...v } : v;
+  }
+  return base as unknown as Plan;
 }
 
 const started = Date.now();
@@ -98,13 +171,9 @@ function envJson(name: string): Record<string, string> | undefined {
   return raw ? (JSON.parse(raw) as Record<string, string>) : undefined;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
-
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  // BENCH_PLAN='{"rampStartRate":100,...}' overrides parts of the plan (experiments).
-  const P = { ...plan(args.quick), ...(process.env.BENCH_PLAN ? (JSON.parse(process.env.BENCH_PLAN) as Partial<ReturnType<typeof plan>>) : {}) };
+  const P = planWithOverrides(args.quick);
   say(`Hookferry benchmark (${args.quick ? 'quick' : 'full'}) on ${os.cpus().length} cores, ${round(os.totalmem() / 2 ** 30)} GiB`);
 
   const secret = generateSecret();
@@ -112,14 +181,14 @@ async function main(): Promise<void> {
   say(`receiver process ${receiver.pid} on ${receiver.url}`);
   let stack: BenchStack | undefined;
   let monitor: ResourceMonitor | undefined;
-  let ingest: Ingestor | undefined;
+  let ctx: BenchContext | undefined;
   let temporalConnection: Connection | undefined;
   let cleaned = false;
   const cleanup = async () => {
     if (cleaned) return;
     cleaned = true;
     monitor?.stop();
-    await ingest?.close().catch(() => undefined);
+    await ctx?.close();
     await temporalConnection?.close().catch(() => undefined);
     await stack?.stop().catch((err: unknown) => say(`stopping the stack: ${String(err)}`));
     await receiver.stop().catch(() => undefined);
@@ -132,19 +201,21 @@ async function main(): Promise<void> {
     });
   }
   try {
-    const modeEnv = { HOOKFERRY_DELIVERY_WORKFLOWS: args.deliveryWorkflows };
+    const common = { HOOKFERRY_DELIVERY_WORKFLOWS: args.deliveryWorkflows, HOOKFERRY_FAILURE_THRESHOLD: String(FAILURE_THRESHOLD) };
+    const workerEnv: Record<string, string> = { ...common, ...envJson('BENCH_WORKER_ENV') };
+    // The health workflow takes its threshold from whichever process starts it: the API too.
+    const apiEnv: Record<string, string> = { ...common, HOOKFERRY_RATE_LIMIT_PER_MINUTE: String(API_RATE_LIMIT_PER_MINUTE), ...envJson('BENCH_API_ENV') };
     stack = await startBenchStack({
       say,
       temporalDbFile: args.temporalDb === 'file' ? defaultTemporalDbFile() : undefined,
       dynamicConfig: args.dynamicConfig,
-      workerEnv: { ...modeEnv, ...envJson('BENCH_WORKER_ENV') },
-      apiEnv: { ...modeEnv, ...envJson('BENCH_API_ENV') },
+      workerEnv,
+      apiEnv,
     });
     const s = stack;
     let temporalLimitErrors = 0;
-    const LIMIT = /resource.?exhausted|limit exceeded|namespace rps|pending child/i;
     const countTemporal = (c: Buffer) => {
-      for (const line of c.toString().split('\n')) if (LIMIT.test(line)) temporalLimitErrors++;
+      for (const line of c.toString().split('\n')) if (TEMPORAL_LIMIT_ERROR.test(line)) temporalLimitErrors++;
     };
     s.temporal.process.stdout?.on('data', countTemporal);
     s.temporal.process.stderr?.on('data', countTemporal);
@@ -167,107 +238,43 @@ async function main(): Promise<void> {
       { name: 'loadgen', pids: () => [process.pid] },
     ]);
     monitor.start();
-    const mon = monitor;
-    const cpuWindow = () => {
-      const c0 = mon.cpuNow();
-      const m0 = mon.machineBusyNow();
-      const t0 = nowMs();
-      return () => {
-        const c1 = mon.cpuNow();
-        const secs = (nowMs() - t0) / 1000;
-        const cores: Record<string, number> = {};
-        for (const k of Object.keys(c1)) cores[k] = round((c1[k]! - (c0[k] ?? 0)) / secs, 2);
-        cores.machine = round((mon.machineBusyNow() - m0) / secs, 2);
-        return { cores, cpuSeconds: Object.fromEntries(Object.keys(c1).map((k) => [k, c1[k]! - (c0[k] ?? 0)])), seconds: secs };
-      };
-    };
-
-    // A team with one webhook pointing at the receiver (rows written directly: fast and exact).
-    const createTeam = async (label: string) => {
-      const res = await fetch(`${s.apiUrl}/admin/v1/teams`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: `Bench ${label}`, notificationEmail: 'bench@example.com', credits: 1_000_000_000 }),
-      });
-      if (res.status !== 201) throw new Error(`creating a team failed: ${res.status} ${await res.text()}`);
-      return (await res.json()) as { id: string; apiKey: string };
-    };
-    const addWebhooks = async (teamId: string, count: number) => {
-      for (let i = 0; i < count; i += 1_000) {
-        const rows = Array.from({ length: Math.min(1_000, count - i) }, (_, j) => ({
-          id: newId('wh'),
-          team_id: teamId,
-          name: `bench-${i + j}`,
-          url: `${receiver.url}/hook/${i + j}`,
-          secret,
-          events: ['*'],
-          retry_schedule: JSON.stringify('exponential'),
-        }));
-        await s.db.insertInto('webhooks').values(rows.map((r) => storedWebhookSecrets(s.secretKeys, r))).execute();
-      }
-    };
-
-    const team = await createTeam('throughput');
-    await addWebhooks(team.id, 1);
-    ingest = new Ingestor(s.apiUrl, team.apiKey, EVENT_TYPE, PAYLOAD_BYTES);
-    const ing = ingest;
+    ctx = new BenchContext(say, s, receiver, monitor, secret, limitErrors);
+    const c = ctx;
     temporalConnection = await Connection.connect({ address: s.temporalAddress });
     const temporal = new Client({ connection: temporalConnection });
 
-    // Arrival bookkeeping: first arrival per event, pulled from the receiver.
-    const arrivals = new Map<string, number>();
-    const pullArrivals = async () => {
-      for (const [id, at] of await receiver.drainFirsts()) arrivals.set(id, at);
-    };
-    const delivered = (ids: Iterable<string>) => {
-      let n = 0;
-      for (const id of ids) if (arrivals.has(id)) n++;
-      return n;
-    };
-    /** Waits until every accepted event has arrived (or `ms` passes); returns how many are still missing. */
-    const drain = async (ms: number): Promise<number> => {
-      const until = nowMs() + ms;
-      for (;;) {
-        await pullArrivals();
-        const missing = ing.sentAt.size - delivered(ing.sentAt.keys());
-        if (missing === 0 || nowMs() > until) return missing;
-        await sleep(250);
-      }
-    };
+    // One team with one webhook for the ingestion sections.
+    const team = await c.createTeam('throughput');
+    await c.addWebhooks(team.id, 1);
 
     // ---- warm-up (JIT, caches, connections); not measured
     say(`warm-up: ${P.warmupEvents} events`);
-    await ing.runAtRate(20, (P.warmupEvents / 20) * 1000);
-    const warmMissing = await drain(60_000);
-    if (warmMissing > 0) throw new Error(`warm-up: ${warmMissing} events were never delivered; last ingest error: ${ing.lastErrorText}`);
-    const warmupIds = new Set(ing.sentAt.keys());
-    ing.takeApiLatency();
+    const warm = c.ingestor(team.apiKey);
+    await warm.runAtRate(20, (P.warmupEvents / 20) * 1000);
+    const warmMissing = await c.drain(warm, 60_000);
+    if (warmMissing > 0 || warm.totals.failed > 0) throw new Error(`warm-up: ${warmMissing} events never delivered, ${warm.totals.failed} failed; last ingest error: ${warm.lastErrorText}`);
 
     // The stack's own CPU with nothing to do (pollers, timers, background scans): a floor that
     // every rate pays, which is why CPU per delivery is higher at low rates.
     await sleep(2_000);
-    const idleWin = cpuWindow();
+    const idleWin = c.cpuWindow();
     await sleep(P.idleMs);
     const idleCores = idleWin().cores;
     say(`idle: worker ${idleCores.worker} cores, temporal ${idleCores.temporal}, api ${idleCores.api}, postgres ${idleCores.postgres} (machine ${idleCores.machine})`);
 
-    // Results of the sections (defaults stand when --fanout-only skips them).
-    let baseline: BaselineResult = { requests: 0, errors: 0, seconds: 0, requestsPerSecond: 0, latencyP50Ms: 0, latencyP99Ms: 0 };
-    let baseCpu = { cores: {} as Record<string, number> };
-    const ramp: RampStep[] = [];
-    let hold: RampStep | undefined;
-    let throughputIds: string[] = [];
-    let throughputMissing = 0;
-    const holdLatencies: number[] = [];
-    let sustainedRate = 0;
-    const latency: LatencyResult[] = [];
-    let shape: BenchResult['workflowShape'] = { dispatchHistoryEvents: 0, dispatchEvents: [], dispatchWorkflows: 0, eventsPerDispatch: 0 };
+    // Results of the sections (null when --fanout-only skips them).
+    let baseline: BenchResult['baseline'] = null;
+    let singleEvent: ThroughputResult | null = null;
+    let batch: ThroughputResult | null = null;
+    let latency: LatencyResult[] = [];
+    let slowEndpoints: SlowEndpointResult | null = null;
+    let shape: BenchResult['workflowShape'] = null;
     let latencyBreakdown: Record<string, number> = {};
     if (!args.fanOutOnly) {
-      // ---- (4) baseline: plain undici client → same receiver, same signing, same concurrency
+      // ---- baseline: plain undici client → same receiver, same signing, same concurrency
       say(`baseline: undici → receiver, ${WORKER_ACTIVITY_SLOTS} in flight over ${WORKER_CONNECTIONS_PER_ORIGIN} connections, ${P.baselineMs / 1000}s`);
-      const baseWin = cpuWindow();
-      baseline = await runBaseline({
+      const baseWin = c.cpuWindow();
+      const base = await runBaseline({
         url: `${receiver.url}/baseline`,
         secret,
         concurrency: WORKER_ACTIVITY_SLOTS,
@@ -276,264 +283,37 @@ async function main(): Promise<void> {
         maxRequests: 2_000_000,
         payloadBytes: PAYLOAD_BYTES,
       });
-      baseCpu = baseWin();
-      await pullArrivals();
-      say(`baseline: ${round(baseline.requestsPerSecond)} signed POSTs/s (p50 ${round(baseline.latencyP50Ms, 2)} ms, errors ${baseline.errors})`);
+      baseline = { ...base, concurrency: WORKER_ACTIVITY_SLOTS, connections: WORKER_CONNECTIONS_PER_ORIGIN, cores: baseWin().cores };
+      await c.arrivals.pull();
+      say(`baseline: ${round(base.requestsPerSecond)} signed POSTs/s (p50 ${round(base.latencyP50Ms, 2)} ms, errors ${base.errors})`);
 
-      // ---- (1) sustained throughput: a ramp of ingest rates, then a hold at the best one
-      const backlog = () => {
-        let n = 0;
-        for (const id of ing.sentAt.keys()) if (!arrivals.has(id)) n++;
-        return n + ing.pending;
-      };
-      const runStep = async (rate: number, ms: number, label: string): Promise<RampStep> => {
-        const win = cpuWindow();
-        const before = { sent: ing.totals.sent, failed: ing.totals.failed, arrived: arrivals.size };
-        const t0 = nowMs();
-        const points: Array<[number, number]> = [];
-        const progress = async () => {
-          await pullArrivals();
-          const b = backlog();
-          const t = (nowMs() - t0) / 1000;
-          points.push([t, b]);
-          // Clearly falling behind (15 s of work queued, after 30 s): stop here, no need to wait out the step.
-          if (t >= 30 && b > Math.max(100, rate * 15)) {
-            say(`${label} ${round(rate)}/s: backlog ${b} after ${Math.round(t)}s, stopping the step early`);
-            return true;
-          }
-          if (Math.round(t) % 5 === 0) {
-            const c = mon.cpuNow();
-            say(`${label} ${round(rate)}/s t=${Math.round(t)}s sent ${ing.totals.sent - before.sent} delivered ${arrivals.size - before.arrived} backlog ${b} | cpu s: ${Object.entries(c).map(([k, v]) => `${k} ${round(v)}`).join(' ')}`);
-          }
-          return false;
-        };
-        const r = await ing.runAtRate(rate, ms, progress);
-        await pullArrivals();
-        const cpu = win();
-        const secs = (nowMs() - t0) / 1000;
-        const api = ing.takeApiLatency();
-        // Backlog trend over the later part of the step (after the first quarter, ≥ 3 s).
-        const skip = Math.max(3, (ms / 1000) * 0.25);
-        const late = points.filter(([t]) => t >= skip);
-        const backlogSlope = slope(late);
-        const backlogEnd = backlog();
-        const failed = ing.totals.failed - before.failed;
-        const deliveredInStep = arrivals.size - before.arrived;
-        const sustained =
-          !r.stoppedEarly &&
-          r.skipped === 0 &&
-          failed <= Math.max(1, 0.005 * r.sent) &&
-          // Noise at low rates is a few events either way; a real deficit grows steadily.
-        backlogSlope <= Math.max(2, 0.05 * rate) &&
-          backlogEnd <= Math.max(30, rate * 2);
-        const step: RampStep = {
-          label,
-          targetRate: round(rate),
-          seconds: round(secs),
-          sent: r.sent,
-          skipped: r.skipped,
-          failed,
-          delivered: deliveredInStep,
-          deliveredPerSecond: round(deliveredInStep / secs),
-          backlogEnd,
-          backlogSlopePerSecond: round(backlogSlope, 2),
-          apiP50Ms: round(api.p50),
-          apiP99Ms: round(api.p99),
-          cores: cpu.cores,
-          cpuMsPerDelivery: round((['worker', 'api', 'temporal', 'postgres'].reduce((a, k) => a + (cpu.cores[k] ?? 0), 0) * 1000) / Math.max(0.1, deliveredInStep / secs), 1),
-          sustained,
-        };
-        say(`${label} ${round(rate)}/s → ${sustained ? 'held' : 'NOT held'}: delivered ${step.deliveredPerSecond}/s, backlog ${backlogEnd} (slope ${step.backlogSlopePerSecond}/s), api p99 ${step.apiP99Ms} ms, skipped ${r.skipped}, failed ${failed}`);
-        return step;
-      };
+      // ---- single-event ingestion: a ramp of rates through POST /v1/events, then a hold
+      const singleIng = c.ingestor(team.apiKey);
+      singleEvent = await rampAndHold(c, singleIng, 'single-event', P.single);
 
-      const throughputStartArrivals = arrivals.size;
-      let best = 0;
-      let failedAt = 0;
-      let rate = P.rampStartRate;
-      for (let i = 0; i < P.rampMaxSteps; i++) {
-        const step = await runStep(rate, P.rampStepMs, 'ramp');
-        ramp.push(step);
-        if (!step.sustained) {
-          failedAt = rate;
-          break;
-        }
-        best = rate;
-        rate *= P.rampFactor;
-      }
-      if (failedAt > 0) {
-        const left = await drain(P.drainMs);
-        say(`drained after the ramp (${left} still in flight)`);
-        if (P.refine && best > 0) {
-          const mid = (best + failedAt) / 2;
-          const step = await runStep(mid, P.rampStepMs, 'refine');
-          ramp.push(step);
-          if (step.sustained) best = mid;
-          else say(`drained (${await drain(P.drainMs)} still in flight)`);
-        }
-      }
-      if (best === 0) best = P.rampStartRate / 2;
+      // ---- latency at 25/50/90% of the single-event sustained rate
+      const latencyBase = singleEvent.sustainedDeliveriesPerSecond > 0 ? singleEvent.sustainedDeliveriesPerSecond : singleEvent.hold.deliveredPerSecond;
+      const lat = await latencyAtFractions(c, c.ingestor(team.apiKey), latencyBase, [0.25, 0.5, 0.9], { ms: P.latencyMs, drainMs: P.drainMs });
+      latency = lat.results;
+      shape = await workflowShape(c, temporal, singleIng.accepted.map((e) => e.id));
+      latencyBreakdown = await hopBreakdown(c, temporal, lat.eventsAt.get(0.5) ?? []);
 
-      // Hold at the best rate for at least holdMinMs, long enough to reach the total.
-      let holdRate = best;
-      for (let attempt = 0; attempt <= P.holdRetries; attempt++) {
-        const soFar = arrivals.size - throughputStartArrivals;
-        const needMs = ((P.minThroughputDeliveries - soFar) / holdRate) * 1000;
-        // A retry (after a failed hold) only proves the lower rate for the minimum time.
-        const holdMs = attempt === 0 ? Math.min(P.holdMaxMs, Math.max(P.holdMinMs, needMs)) : P.holdMinMs;
-        say(`hold at ${round(holdRate)}/s for ${round(holdMs / 1000)}s`);
-        hold = await runStep(holdRate, holdMs, 'hold');
-        if (hold.sustained) break;
-        if (attempt < P.holdRetries) {
-          ramp.push({ ...hold, label: 'hold (failed)' });
-          say(`hold not sustained; draining and trying ${round(holdRate * 0.85)}/s`);
-          await drain(P.drainMs);
-          holdRate *= 0.85;
-        }
-      }
-      throughputMissing = await drain(P.drainMs);
-      throughputIds = [...ing.sentAt.keys()].filter((id) => !warmupIds.has(id));
-      sustainedRate = hold!.sustained ? hold!.deliveredPerSecond : 0;
+      // ---- batch ingestion: the same method through POST /v1/events/batch, 100 events a request
+      const batchIng = c.ingestor(team.apiKey, { eventsPerRequest: BATCH_EVENTS_PER_REQUEST, maxInFlightRequests: 32 });
+      batch = await rampAndHold(c, batchIng, 'batch', P.batch);
 
-      // ---- (2) latency at 25/50/90% of the sustained throughput
-      let halfLoadIds: string[] = [];
-      const latencyBase = sustainedRate > 0 ? sustainedRate : hold!.deliveredPerSecond;
-      for (const fraction of [0.25, 0.5, 0.9]) {
-        await drain(P.drainMs);
-        const before = new Set(ing.sentAt.keys());
-        const r = fraction * latencyBase;
-        say(`latency at ${fraction * 100}% = ${round(r)}/s for ${P.latencyMs / 1000}s`);
-        const win = cpuWindow();
-        await ing.runAtRate(r, P.latencyMs);
-        const missing = await drain(P.drainMs);
-        const cpu = win();
-        const values: number[] = [];
-        let lost = 0;
-        const phaseIds: string[] = [];
-        for (const [id, sentAt] of ing.sentAt) {
-          if (before.has(id)) continue;
-          phaseIds.push(id);
-          const at = arrivals.get(id);
-          if (at === undefined) lost++;
-          else values.push(at - sentAt);
-        }
-        values.sort((a, b) => a - b);
-        latency.push({ fraction, rate: round(r), events: values.length + lost, lost, p50Ms: round(percentile(values, 50)), p95Ms: round(percentile(values, 95)), p99Ms: round(percentile(values, 99)), maxMs: round(values[values.length - 1] ?? 0), cores: cpu.cores });
-        if (fraction === 0.5) halfLoadIds = phaseIds;
-        say(`latency at ${fraction * 100}%: p50 ${round(percentile(values, 50))} ms, p95 ${round(percentile(values, 95))} ms, p99 ${round(percentile(values, 99))} ms (${missing} missing)`);
-      }
-      for (const id of throughputIds) {
-        const at = arrivals.get(id);
-        if (at !== undefined) holdLatencies.push(at - ing.sentAt.get(id)!);
-      }
-
-      // Workflow shape: a dispatch workflow of the hold, and how many events each dispatch carried.
-      const historyEvents = async (workflowId: string) =>
-        ((await temporal.workflow.getHandle(workflowId).fetchHistory()).events ?? []).map((e) => {
-          const name = (EventTypeNames[e.eventType as number] ?? String(e.eventType)).replace(/^EVENT_TYPE_/, '');
-          return e.markerRecordedEventAttributes?.markerName ? `${name}(${e.markerRecordedEventAttributes.markerName})` : name;
-        });
-      const dispatchOf = async (eventId: string) =>
-        (await s.db.selectFrom('events').select('dispatch_workflow_id').where('id', '=', eventId).executeTakeFirst())?.dispatch_workflow_id ?? undefined;
-      const sampleDispatch = await dispatchOf(throughputIds[throughputIds.length - 1]!);
-      const dispatchEvents = sampleDispatch ? await historyEvents(sampleDispatch) : [];
-      const batches = await s.db
-        .selectFrom('events')
-        .select((eb) => [eb.fn.count<string>('id').as('events'), eb.fn.count<string>('dispatch_workflow_id').distinct().as('dispatches')])
-        .where(sql<boolean>`id = any(${throughputIds}::text[])`)
-        .executeTakeFirstOrThrow();
-      shape = {
-        dispatchHistoryEvents: dispatchEvents.length,
-        dispatchEvents,
-        dispatchWorkflows: Number(batches.dispatches),
-        eventsPerDispatch: round(Number(batches.events) / Math.max(1, Number(batches.dispatches))),
-      };
-      say(`workflow shape: ${shape.dispatchWorkflows} dispatch workflows for ${batches.events} events (${shape.eventsPerDispatch} each), ${shape.dispatchHistoryEvents} history events each`);
-
-      // Where the time goes at 50% load: per-hop medians from the workflows' histories.
-      const wallOffset = Date.now() - nowMs();
-      const hopSamples: HopSample[] = [];
-      const step = Math.max(1, Math.floor(halfLoadIds.length / 40));
-      for (let i = 0; i < halfLoadIds.length && hopSamples.length < 40; i += step) {
-        const id = halfLoadIds[i]!;
-        const arrived = arrivals.get(id);
-        const dispatchId = await dispatchOf(id);
-        const delivery = await s.db.selectFrom('deliveries').select('delivery_workflow_id').where('event_id', '=', id).executeTakeFirst();
-        if (arrived === undefined || !dispatchId || !delivery) continue;
-        const ownWorkflow = delivery.delivery_workflow_id ?? undefined;
-        hopSamples.push(await eventHops(temporal, dispatchId, ownWorkflow, ing.sentAt.get(id)! + wallOffset, arrived + wallOffset));
-      }
-      latencyBreakdown = medianHops(hopSamples);
-      say(`latency breakdown at 50% load (medians, ms): ${Object.entries(latencyBreakdown).map(([k, v]) => `${k} ${v}`).join('; ')}`);
-
+      // ---- slow endpoints: last before fan-out, so their traffic is stopped before it
+      const attemptTimeoutMs = Number(workerEnv.HOOKFERRY_ATTEMPT_TIMEOUT_MS ?? DEFAULT_ATTEMPT_TIMEOUT_MS);
+      slowEndpoints = await slowEndpointSection(c, P.slow, Math.max(P.slow.minRate, P.slow.loadFraction * latencyBase), attemptTimeoutMs);
     }
 
-    // ---- (3) fan-out: one event to N endpoints
-    const fanOut: FanOutResult[] = [];
-    for (const n of args.fanOutSizes ?? P.fanOut) {
-      const t = await createTeam(`fan-out ${n}`);
-      await addWebhooks(t.id, n);
-      await drain(P.drainMs);
-      await sleep(1_000);
-      const limitBefore = limitErrors();
-      const win = cpuWindow();
-      const res = await ing.sendOne(0, t.apiKey);
-      if (!res.id) throw new Error(`fan-out ${n}: ingest failed: ${ing.lastErrorText}`);
-      const timeoutMs = 60_000 + n * 60;
-      const until = nowMs() + timeoutMs;
-      let arrived = { first: 0, last: 0, count: 0 };
-      let lastSay = nowMs();
-      for (;;) {
-        arrived = (await receiver.events([res.id]))[0] ?? arrived;
-        if (arrived.count >= n || nowMs() > until) break;
-        if (nowMs() - lastSay > 5_000) {
-          lastSay = nowMs();
-          say(`fan-out ${n}: ${arrived.count} delivered after ${round((nowMs() - res.sentAt) / 1000)}s`);
-        }
-        await sleep(n >= 1_000 ? 200 : 20);
-      }
-      const cpu = win();
-      await pullArrivals();
-      // Rows are marked succeeded just after the receiver answers: give them a moment.
-      for (let i = 0; i < 50; i++) {
-        const done = await s.db.selectFrom('deliveries').select(sql<number>`count(*)::int`.as('n')).where('event_id', '=', res.id).where('status', '=', 'succeeded').executeTakeFirst();
-        if ((done?.n ?? 0) >= n) break;
-        await sleep(100);
-      }
-      const statuses = await s.db.selectFrom('deliveries').select(['status', sql<number>`count(*)::int`.as('n')]).where('event_id', '=', res.id).groupBy('status').execute();
-      const succeeded = statuses.find((x) => x.status === 'succeeded')?.n ?? 0;
-      const timeToAllMs = arrived.count >= n ? arrived.last - res.sentAt : NaN;
-      const cpuMsPerDelivery: Record<string, number> = {};
-      let total = 0;
-      for (const k of ['worker', 'api', 'temporal', 'postgres', 'receiver']) {
-        const ms = ((cpu.cpuSeconds[k] ?? 0) * 1000) / Math.max(1, arrived.count);
-        cpuMsPerDelivery[k] = round(ms, 2);
-        if (k !== 'receiver') total += ms;
-      }
-      cpuMsPerDelivery.total = round(total, 2);
-      const result: FanOutResult = {
-        endpoints: n,
-        delivered: arrived.count,
-        succeededRows: succeeded,
-        timeToFirstMs: round(arrived.first - res.sentAt),
-        timeToAllMs: round(timeToAllMs),
-        deliveriesPerSecond: round(arrived.count / Math.max(0.001, (arrived.last - res.sentAt) / 1000)),
-        wallMsPerDelivery: round(timeToAllMs / n, 2),
-        cpuMsPerDelivery,
-        limitErrors: limitErrors() - limitBefore,
-        complete: arrived.count >= n && succeeded >= n,
-      };
-      fanOut.push(result);
-      say(`fan-out ${n}: all delivered in ${result.timeToAllMs} ms (first ${result.timeToFirstMs} ms), ${result.deliveriesPerSecond}/s, ${result.cpuMsPerDelivery.total} CPU-ms per delivery, limit errors ${result.limitErrors}`);
-    }
+    // ---- fan-out: one event to N endpoints
+    const fanOut = await fanOutSection(c, args.fanOutSizes ?? P.fanOut, P.drainMs);
 
-    // ---- (5) resources, and the result
+    // ---- resources, and the result
     monitor.stop();
     const recv = await receiver.stats();
-    const resources = monitor.summary();
-    holdLatencies.sort((a, b) => a - b);
-    const throughputDelivered = delivered(throughputIds);
-    const result: BenchResult = {
+    const partial: Omit<BenchResult, 'targets'> = {
       meta: {
         startedAt: new Date(started).toISOString(),
         durationSeconds: round((Date.now() - started) / 1000),
@@ -541,45 +321,32 @@ async function main(): Promise<void> {
         machine: { cores: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGiB: round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
         temporalDb: args.temporalDb,
         deliveryWorkflows: args.deliveryWorkflows,
+        apiRateLimitPerMinute: Number(apiEnv.HOOKFERRY_RATE_LIMIT_PER_MINUTE),
+        failureThreshold: Number(workerEnv.HOOKFERRY_FAILURE_THRESHOLD),
+        loadConnections: LOAD_CONNECTIONS,
         dynamicConfig: args.dynamicConfig,
         payloadBytes: PAYLOAD_BYTES,
         eventType: EVENT_TYPE,
-        note: 'Shared machine: other processes (other agents\' test runs) may compete for the 2 cores; see cores.machine per phase.',
+        note: 'Shared machine: other processes (other people\'s test runs) may compete for the cores; see cores.machine per phase.',
       },
-      baseline: { ...baseline, concurrency: WORKER_ACTIVITY_SLOTS, connections: WORKER_CONNECTIONS_PER_ORIGIN, cores: baseCpu.cores },
-      throughput: {
-        ramp,
-        hold: hold ?? { label: 'hold', targetRate: 0, seconds: 0, sent: 0, skipped: 0, failed: 0, delivered: 0, deliveredPerSecond: 0, backlogEnd: 0, backlogSlopePerSecond: 0, apiP50Ms: 0, apiP99Ms: 0, cores: {}, cpuMsPerDelivery: 0, sustained: false },
-        sustainedDeliveriesPerSecond: sustainedRate,
-        heldSeconds: hold?.seconds ?? 0,
-        totalEvents: throughputIds.length,
-        totalDelivered: throughputDelivered,
-        undelivered: throughputMissing,
-        projectedOnIdleMachine: hold && hold.cpuMsPerDelivery > 0 ? round((os.cpus().length * 1000) / hold.cpuMsPerDelivery) : 0,
-        latencyAllP50Ms: round(percentile(holdLatencies, 50)),
-        latencyAllP99Ms: round(percentile(holdLatencies, 99)),
-      },
-      /** Every delivery Hookferry made in this run (throughput, latency and fan-out sections). */
-      deliveriesInRun: recv.verified - baseline.requests,
-      ratioToBaseline: round(sustainedRate / baseline.requestsPerSecond, 4),
+      baseline,
+      singleEvent,
+      batch,
+      /** Every delivery Hookferry made in this run (every section). */
+      deliveriesInRun: recv.verified - (baseline?.requests ?? 0),
+      ratioToBaseline: singleEvent && baseline ? round(singleEvent.sustainedDeliveriesPerSecond / baseline.requestsPerSecond, 4) : null,
       latency,
+      slowEndpoints,
       fanOut,
       workflowShape: shape,
       latencyBreakdownMs: latencyBreakdown,
-      resources,
+      resources: monitor.summary(),
       idleCores,
       receiver: recv,
       limitErrors: limitErrors(),
-      targets: {
-        sustainedAtLeast150: sustainedRate >= 150,
-        sustainedGoal1000: sustainedRate >= 1000,
-        throughputTotalAtLeast20000: throughputDelivered >= 20_000,
-        heldAtLeast60s: (hold?.sustained ?? false) && (hold?.seconds ?? 0) >= 59.5,
-        p99AtHalfUnder500ms: (latency.find((l) => l.fraction === 0.5)?.p99Ms ?? Infinity) <= 500,
-        fanOut1000Under20s: fanOut.find((f) => f.endpoints === 1_000) ? (fanOut.find((f) => f.endpoints === 1_000)!.timeToAllMs <= 20_000) : null,
-        fanOut5000NoLimitErrors: fanOut.find((f) => f.endpoints === 5_000) ? fanOut.find((f) => f.endpoints === 5_000)!.limitErrors === 0 && fanOut.find((f) => f.endpoints === 5_000)!.complete : null,
-      },
+      eventsLeftToReconciler: s.api.dispatchStartFailures(),
     };
+    const result: BenchResult = { ...partial, targets: issue14Targets(partial) };
 
     // bench/results/<timestamp>.json, or only the --json-out file when one is named (the smoke test).
     const file = args.jsonOut ?? path.join(__dirname, 'results', `${new Date(started).toISOString().replace(/[:.]/g, '-')}${args.quick ? '-quick' : ''}.json`);
@@ -590,6 +357,54 @@ async function main(): Promise<void> {
   } finally {
     await cleanup();
   }
+}
+
+async function dispatchOf(ctx: BenchContext, eventId: string): Promise<string | undefined> {
+  const row = await ctx.stack.db.selectFrom('events').select('dispatch_workflow_id').where('id', '=', eventId).executeTakeFirst();
+  return row?.dispatch_workflow_id ?? undefined;
+}
+
+/** The history of one dispatch workflow of the section, and how many events the section's dispatches carried. */
+async function workflowShape(ctx: BenchContext, temporal: Client, eventIds: string[]): Promise<BenchResult['workflowShape']> {
+  if (eventIds.length === 0) return null;
+  const sample = await dispatchOf(ctx, eventIds[eventIds.length - 1]!);
+  const events = sample
+    ? ((await temporal.workflow.getHandle(sample).fetchHistory()).events ?? []).map((e) => {
+        const name = (EventTypeNames[e.eventType as number] ?? String(e.eventType)).replace(/^EVENT_TYPE_/, '');
+        return e.markerRecordedEventAttributes?.markerName ? `${name}(${e.markerRecordedEventAttributes.markerName})` : name;
+      })
+    : [];
+  const batches = await ctx.stack.db
+    .selectFrom('events')
+    .select((eb) => [eb.fn.count<string>('id').as('events'), eb.fn.count<string>('dispatch_workflow_id').distinct().as('dispatches')])
+    .where(sql<boolean>`id = any(${eventIds}::text[])`)
+    .executeTakeFirstOrThrow();
+  const shape = {
+    dispatchHistoryEvents: events.length,
+    dispatchEvents: events,
+    dispatchWorkflows: Number(batches.dispatches),
+    eventsPerDispatch: round(Number(batches.events) / Math.max(1, Number(batches.dispatches))),
+  };
+  ctx.say(`workflow shape: ${shape.dispatchWorkflows} dispatch workflows for ${batches.events} events (${shape.eventsPerDispatch} each), ${shape.dispatchHistoryEvents} history events each`);
+  return shape;
+}
+
+/** Where the time goes at 50% load: per-hop medians from the workflows' histories of up to 40 events. */
+async function hopBreakdown(ctx: BenchContext, temporal: Client, events: AcceptedEvent[]): Promise<Record<string, number>> {
+  const wallOffset = Date.now() - nowMs();
+  const samples: HopSample[] = [];
+  const step = Math.max(1, Math.floor(events.length / 40));
+  for (let i = 0; i < events.length && samples.length < 40; i += step) {
+    const { id, sentAt } = events[i]!;
+    const arrived = ctx.arrivals.get(id);
+    const dispatchId = await dispatchOf(ctx, id);
+    const delivery = await ctx.stack.db.selectFrom('deliveries').select('delivery_workflow_id').where('event_id', '=', id).executeTakeFirst();
+    if (arrived === undefined || !dispatchId || !delivery) continue;
+    samples.push(await eventHops(temporal, dispatchId, delivery.delivery_workflow_id ?? undefined, sentAt + wallOffset, arrived + wallOffset));
+  }
+  const hops = medianHops(samples);
+  ctx.say(`latency breakdown at 50% load (medians, ms): ${Object.entries(hops).map(([k, v]) => `${k} ${v}`).join('; ')}`);
+  return hops;
 }
 
 function runBaseline(input: BaselineInput): Promise<BaselineResult> {

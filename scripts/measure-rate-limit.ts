@@ -10,6 +10,7 @@ import { Connection, Client } from '@temporalio/client';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { Client as PgClient } from 'pg';
+import { percentile } from './lib/percentile';
 import { RateLimiter } from '../src/api/rateLimit';
 import { startApi } from '../src/api/server';
 import { loadConfig } from '../src/config';
@@ -20,7 +21,6 @@ import { createTeam } from '../src/services/teams';
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DB_NAME = `hookferry_ratelimit_${process.pid}`;
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 const us = (ms: number) => `${Math.round(ms * 1000)} µs`;
 
 async function timeSequential(n: number, fn: () => Promise<unknown>) {
@@ -31,7 +31,7 @@ async function timeSequential(n: number, fn: () => Promise<unknown>) {
     times.push(performance.now() - t);
   }
   times.sort((a, b) => a - b);
-  return { p50: quantile(times, 0.5), p99: quantile(times, 0.99), mean: times.reduce((a, b) => a + b, 0) / n };
+  return { p50: percentile(times, 50), p99: percentile(times, 99), mean: times.reduce((a, b) => a + b, 0) / n };
 }
 
 /** Requests per second with `inFlight` loops running `fn` for `ms`. */

@@ -3,7 +3,7 @@
 // send and arrival times (monotonic clock, converted with a measured offset).
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { percentile } from './load';
+import { percentile } from '../../scripts/lib/percentile';
 
 const ET = temporal.api.enums.v1.EventType;
 

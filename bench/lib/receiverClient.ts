@@ -12,6 +12,8 @@ export interface ReceiverHandle {
   drainFirsts(): Promise<Array<[string, number]>>;
   events(ids: string[]): Promise<Array<{ first: number; last: number; count: number } | null>>;
   resetMaxInFlight(): Promise<void>;
+  /** `count` more base URLs, each its own origin (port), served like `url`. */
+  listenMore(count: number): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -84,6 +86,11 @@ export async function startReceiverProcess(secret: string): Promise<ReceiverHand
     },
     async resetMaxInFlight() {
       await ask({ type: 'resetMaxInFlight' });
+    },
+    async listenMore(count) {
+      const r = await ask({ type: 'listenMore', count });
+      if (r.type !== 'urls') throw new Error('unexpected reply');
+      return r.urls;
     },
     async stop() {
       if (child.exitCode !== null) return;

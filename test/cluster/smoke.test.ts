@@ -10,7 +10,7 @@ import { freePort } from '../../scripts/lib/freePort';
 import { generateKeySetting } from '../../src/domain/secretBox';
 import { ensureTemporalServerBinaries } from '../../src/temporal/server';
 import { startReceiver, type Receiver } from '../helpers/receiver';
-import { spawnUntilLogLine, type SpawnedProcess } from '../helpers/spawnProcess';
+import { spawnUntilLogLine, type SpawnedProcess } from '../../scripts/lib/spawnProcess';
 import { waitFor } from '../helpers/wait';
 import { databaseUrl, dropDatabases, startClusterServer, type ClusterServer } from './clusterServer';
 

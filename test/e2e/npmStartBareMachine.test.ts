@@ -11,7 +11,7 @@ import { Agent, fetch } from 'undici';
 import { DEV_ADMIN_KEY } from '../../src/devDefaults';
 import { networkNamespaceUnavailable, startNetworkNamespace, type NetworkNamespace } from '../helpers/netns';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../helpers/receiver';
-import { spawnUntilLogLine, type SpawnedProcess } from '../helpers/spawnProcess';
+import { spawnUntilLogLine, type SpawnedProcess } from '../../scripts/lib/spawnProcess';
 import { waitFor } from '../helpers/wait';
 
 // npm start's defaults, free inside the namespace whatever runs on this machine.

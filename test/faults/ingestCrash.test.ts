@@ -1,6 +1,6 @@
 import { createWebhook } from '../helpers/fixtures';
 import { freePort } from '../helpers/globalSetup';
-import { spawnUntilLogLine, type SpawnedProcess } from '../helpers/spawnProcess';
+import { spawnUntilLogLine, type SpawnedProcess } from '../../scripts/lib/spawnProcess';
 import { startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 import { spawnWorker, type WorkerProcess } from '../helpers/workerProcess';

@@ -4,7 +4,7 @@ import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { forward } from './socketForward';
-import { spawnUntilLogLine, type SpawnedProcess } from './spawnProcess';
+import { spawnUntilLogLine, type SpawnedProcess } from '../../scripts/lib/spawnProcess';
 
 /**
  * A Linux network namespace: a loopback of its own on which nothing listens (so 127.0.0.1:5432 is

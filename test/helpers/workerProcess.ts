@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Config } from '../../src/config';
 import { keyRingSettings } from '../../src/domain/secretBox';
-import { spawnUntilLogLine } from './spawnProcess';
+import { spawnUntilLogLine } from '../../scripts/lib/spawnProcess';
 
 /** A real worker process (`npm run worker`'s entry point) that a test can SIGKILL. */
 export interface WorkerProcess {

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../../src/config';
 import { keyRingSettings } from '../../src/domain/secretBox';
 import { freePort } from '../../scripts/lib/freePort';
-import { spawnUntilLogLine } from '../helpers/spawnProcess';
+import { percentile } from '../../scripts/lib/percentile';
+import { spawnUntilLogLine } from '../../scripts/lib/spawnProcess';
 import { TEST_ADMIN_KEY } from '../helpers/stack';
 
 /** The API as its own process (`npm run api`'s entry point): the production layout. */
@@ -46,11 +47,6 @@ export async function spawnApi(config: Config, env: Record<string, string> = {})
 export function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Math.round(Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN) / 1024);
-}
-
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 export function latencySummary(ms: number[]): { n: number; p50: number; p99: number; max: number } {

@@ -1,3 +1,5 @@
+// Shared by test/ and bench/ (which must not import from each other): an app entry point as a
+// real child process, ready once a given log line appears.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
@@ -12,6 +14,8 @@ export interface SpawnOptions {
   entry: string;
   /** Command-line arguments for the entry script. */
   args?: string[];
+  /** Node flags before the entry, e.g. ['--cpu-prof']. */
+  nodeArgs?: string[];
   /** A command that runs it, e.g. ['ip', 'netns', 'exec', name] (which must exec, so signals reach node). */
   prefix?: string[];
   /** Added on top of this process's environment; an undefined value leaves the variable unset (as spawn does). */
@@ -19,6 +23,8 @@ export interface SpawnOptions {
   /** Text (usually a pino `"msg":"…"` fragment) on stdout or stderr that means the process is ready. */
   line: string;
   timeoutMs?: number;
+  /** Called with every complete line of stdout and stderr, from the first one on (e.g. to count errors). */
+  onLine?: (line: string) => void;
 }
 
 /** A real child process (an app entry point) that a test can signal, as the production layout runs it. */
@@ -39,16 +45,28 @@ export interface SpawnedProcess {
  */
 export async function spawnUntilLogLine(opts: SpawnOptions): Promise<SpawnedProcess> {
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const argv = [...(opts.prefix ?? []), process.execPath, '--import', 'tsx', opts.entry, ...(opts.args ?? [])];
+  const argv = [...(opts.prefix ?? []), process.execPath, ...(opts.nodeArgs ?? []), '--import', 'tsx', opts.entry, ...(opts.args ?? [])];
   const child = spawn(argv[0]!, argv.slice(1), {
     cwd: ROOT,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const collect = (c: Buffer) => (output = (output + c.toString()).slice(-OUTPUT_TAIL_CHARS));
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
+  const onLine = opts.onLine;
+  // Each stream keeps its own unfinished last line, so lines of stdout and stderr never mix.
+  const collector = () => {
+    let partial = '';
+    return (c: Buffer) => {
+      const text = c.toString();
+      output = (output + text).slice(-OUTPUT_TAIL_CHARS);
+      if (!onLine) return;
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) onLine(line);
+    };
+  };
+  child.stdout!.on('data', collector());
+  child.stderr!.on('data', collector());
   const deadline = Date.now() + timeoutMs;
   while (!output.includes(opts.line)) {
     if (child.exitCode !== null) throw new Error(`${opts.name} exited early:\n${output}`);
