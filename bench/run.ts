@@ -119,16 +119,16 @@ function plan(quick: boolean): Plan {
   if (quick) {
     // Light rates, well inside what a busy shared machine delivers: a quick run exercises every
     // section; an overloaded stack would only make the later sections wait for its backlog.
-    const ramp = { maxSteps: 3, stepMs: 4_000, refine: false, holdMinMs: 8_000, holdMaxMs: 8_000, minDeliveries: 0, holdRetries: 0, drainMs };
+    const ramp = { maxSteps: 2, stepMs: 3_000, refine: false, holdMinMs: 5_000, holdMaxMs: 5_000, minDeliveries: 0, holdRetries: 0, drainMs };
     return {
-      idleMs: 3_000,
-      baselineMs: 3_000,
+      idleMs: 2_000,
+      baselineMs: 2_000,
       warmupEvents: 20,
       drainMs,
       single: { ...ramp, startRate: 10, factor: 2 },
-      latencyMs: 4_000,
+      latencyMs: 3_000,
       batch: { ...ramp, startRate: 100, factor: 1.5 },
-      slow: { endpoints: 10, hangingFraction: 0.2, runMs: 6_000, drainMs, loadFraction: 0.5, minRate: 10 },
+      slow: { endpoints: 10, hangingFraction: 0.2, runMs: 4_000, drainMs, loadFraction: 0.5, minRate: 10 },
       fanOut: [1, 10, 100],
     };
   }
@@ -202,7 +202,9 @@ async function main(): Promise<void> {
   }
   try {
     const common = { HOOKFERRY_DELIVERY_WORKFLOWS: args.deliveryWorkflows, HOOKFERRY_FAILURE_THRESHOLD: String(FAILURE_THRESHOLD) };
-    const workerEnv: Record<string, string> = { ...common, ...envJson('BENCH_WORKER_ENV') };
+    // A quick run's hanging endpoints hold an attempt 2 s instead of 10: the smoke run stays short.
+    const quickEnv: Record<string, string> = args.quick ? { HOOKFERRY_ATTEMPT_TIMEOUT_MS: '2000' } : {};
+    const workerEnv: Record<string, string> = { ...common, ...quickEnv, ...envJson('BENCH_WORKER_ENV') };
     // The health workflow takes its threshold from whichever process starts it: the API too.
     const apiEnv: Record<string, string> = { ...common, HOOKFERRY_RATE_LIMIT_PER_MINUTE: String(API_RATE_LIMIT_PER_MINUTE), ...envJson('BENCH_API_ENV') };
     stack = await startBenchStack({

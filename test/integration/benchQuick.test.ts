@@ -109,7 +109,7 @@ test('npm run bench -- --quick writes a complete, well-formed result', async () 
     // really held attempts open, and none was left open once their webhooks were disabled.
     const slow = r.slowEndpoints;
     expect(slow.endpoints).toBe(10);
-    expect(slow.attemptTimeoutMs).toBe(10_000);
+    expect(slow.attemptTimeoutMs).toBe(2_000); // a quick run shortens the attempt timeout
     expect(slow.withoutHanging.hangingAttempts).toBe(0);
     expect(slow.withHanging.hangingEndpoints).toBe(2);
     expect(slow.withHanging.hangingAttempts).toBeGreaterThan(0);
