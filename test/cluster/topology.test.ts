@@ -46,6 +46,11 @@ afterAll(async () => {
   console.log(`cluster figures:\n${JSON.stringify(figures, null, 2)}`);
 });
 
+// Every test starts with two live workers, even after one that failed before putting its worker back.
+afterEach(async () => {
+  for (const [slot, w] of (t?.workers ?? []).entries()) if (!alive(w.process)) await t.replaceWorker(slot);
+});
+
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -266,8 +271,10 @@ test('the reconciler runs in both workers: stranded work is restarted, nothing i
   // One retry, an hour away (3 min at the suite's delay scale).
   const retryHook = await createWebhook(1, team.apiKey, { url: `${t.receiver.url}/reconcile-retry`, events: ['campaign.completed'], retrySchedule: { delays: ['1h'] } });
 
+  const restarted = () => t.workers.map((w) => ({ ...t.reconcilerReport(w.process.pid!) }));
+
   // A retry whose workflow is lost (terminated, as by an operator or a Temporal state loss) and
-  // that falls due: both reconcilers find it and start `deliver-<id>-1` again.
+  // that falls due: the reconcilers find it and start `deliver-<id>-1` again.
   const [retryEvent] = await postEvents(team.apiKey, 1, { event: 'campaign.completed' });
   const waiting = await waitFor(async () => {
     const [d] = await deliveriesOfWebhook(retryHook.id);
@@ -276,19 +283,19 @@ test('the reconciler runs in both workers: stranded work is restarted, nothing i
     return running ? d : undefined;
   }, { timeoutMs: 60_000, intervalMs: 250, what: 'the retry waiting in its own workflow' });
   await t.client.workflow.getHandle(waiting.delivery_workflow_id!).terminate('cluster test: the workflow is lost');
+  const beforeRetry = restarted();
   await t.db.updateTable('deliveries').set({ next_attempt_at: new Date(Date.now() - 5_000) }).where('id', '=', waiting.id).execute();
   await waitForAllSucceeded(retryHook.id, [retryEvent!], 60_000);
   expect(t.receiver.at('/reconcile-retry').map((r) => r.headers['webhook-id'])).toEqual([waiting.id, waiting.id]);
+  const retryRestartedBy = restarted().map((r, i) => r.deliveries - beforeRetry[i]!.deliveries);
 
   // Events stored but never dispatched (an API instance that died right after storing them), in
   // rounds until each worker's reconciler has restarted some: both run it, and race for the same rows.
+  const beforeStranded = restarted();
+  const strandedRestartedBy = () => restarted().map((r, i) => r.events - beforeStranded[i]!.events);
   const stranded: string[] = [];
-  const bothReconciled = () => t.workers.every((w) => {
-    const r = t.reconcilerReport(w.process.pid!);
-    return r.events + r.deliveries > 0;
-  });
   let rounds = 0;
-  while (!bothReconciled() && rounds < 20) {
+  do {
     rounds++;
     const overdue = new Date(Date.now() - 5_000);
     const round = range(10).map((i) => `evt_stranded${rounds}x${i}${Math.random().toString(36).slice(2, 10)}`);
@@ -298,10 +305,10 @@ test('the reconciler runs in both workers: stranded work is restarted, nothing i
       .execute();
     stranded.push(...round);
     await waitForAllSucceeded(strandedHook.id, stranded, 60_000);
-  }
-  const reports = t.workers.map((w) => ({ ...t.reconcilerReport(w.process.pid!) }));
-  figures.reconciler = { rounds, strandedEvents: stranded.length, workers: reports };
-  expect(bothReconciled()).toBe(true);
+  } while (strandedRestartedBy().some((n) => n === 0) && rounds < 20);
+  // Restarted by one worker's reconciler, or by both (two dispatches, one of them claims the events).
+  figures.reconciler = { retryRestartedBy, rounds, strandedEvents: stranded.length, strandedRestartedBy: strandedRestartedBy() };
+  expect(strandedRestartedBy().every((n) => n > 0)).toBe(true);
 
   // Each stranded event planned once and POSTed once; every delivery charged once.
   const deliveries = await deliveriesOfWebhook(strandedHook.id);
@@ -355,19 +362,18 @@ test('a worker SIGKILLed mid-burst: the other worker takes over, nothing is lost
   expect(charges).toHaveLength(60);
   expect(new Set(charges.map((c) => c.delivery_id)).size).toBe(60);
   expect(await balance(team.id)).toBe(1_000 - 120);
-  // The survivor took over: every POST after the kill came from it.
-  for (const r of requests.filter((r) => r.at > kill.exitedAt!)) expect(sender.get(r)).toBe(survivorPid);
-
   // Duplicates: only deliveries the killed worker had POSTed without recording the success before
-  // it died, each at most twice, with the same webhook-id and body, each copy signed.
+  // it died (at least the one whose answer triggered the kill), sent again by the survivor, which
+  // took over: each at most twice, with the same webhook-id and body, each copy signed.
   const completedAt = new Map(deliveries.map((d) => [d.id, d.completed_at!.getTime()]));
   const unrecordedAtKill = new Set(
     requests.filter((r) => sender.get(r) === victimPid && completedAt.get(r.headers['webhook-id']!)! >= kill.at!).map((r) => r.headers['webhook-id']!),
   );
   const duplicated = [...posts].filter(([, copies]) => copies.length > 1);
+  expect(duplicated.length).toBeGreaterThan(0);
   for (const [id, copies] of duplicated) {
     expect(copies).toHaveLength(2);
-    expect(sender.get(copies[0]!)).toBe(victimPid);
+    expect(copies.map((c) => sender.get(c))).toEqual([victimPid, survivorPid]);
     expect(unrecordedAtKill.has(id)).toBe(true);
     expect(copies[1]!.body).toBe(copies[0]!.body);
     for (const c of copies) expect(new Webhook(hook.secret).verify(c.body, c.headers)).toMatchObject({ id: expect.any(String) });

@@ -4,6 +4,7 @@
 // plus a loopback receiver and a real SMTP server.
 import { createWriteStream } from 'node:fs';
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -57,7 +58,7 @@ export interface Topology {
   processesStartMs: number;
   /** Answers requests whose path starts with `prefix` (the receiver's default: 200). */
   route(prefix: string, responder: Responder): void;
-  /** The pid of the worker process that sent the request being answered. */
+  /** The pid of the worker process that sent the request being answered (from its connection). */
   senderOf(res: ServerResponse): number | undefined;
   reconcilerReport(pid: number): ReconcilerReport;
   call<T = any>(api: number, method: string, path: string, opts?: { key?: string; body?: unknown; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
@@ -107,6 +108,11 @@ export async function startTopology(opts: { outputDir: string }): Promise<Topolo
 
   const reports = new Map<number, ReconcilerReport>();
   const everyWorkerPid: number[] = [];
+  // The sender's end of a connection: its local port is the receiver's remote port. Looked up as
+  // the connection opens, while the sender surely lives (a request can end after its sender died).
+  const ownerOf = (socket: Socket) => processOwningConnection(socket.remotePort!, socket.localPort!, everyWorkerPid);
+  const senders = new WeakMap<Socket, number | undefined>();
+  receiver.onConnection = (socket) => void senders.set(socket, ownerOf(socket));
   const startWorker = async () => {
     const worker = await spawnWorker(config, env, { timeoutMs: PROCESS_START_TIMEOUT_MS });
     const pid = worker.process.pid!;
@@ -188,8 +194,7 @@ export async function startTopology(opts: { outputDir: string }): Promise<Topolo
     smtp,
     processesStartMs,
     route: (prefix, responder) => void routes.push([prefix, responder]),
-    // The sender's end of the connection: its local port is the request's remote port.
-    senderOf: (res) => processOwningConnection(res.socket!.remotePort!, res.socket!.localPort!, everyWorkerPid),
+    senderOf: (res) => senders.get(res.socket!) ?? ownerOf(res.socket!),
     reconcilerReport: (pid) => reports.get(pid) ?? { passes: 0, events: 0, deliveries: 0 },
     call,
     async createTeam(o = {}) {
