@@ -18,8 +18,8 @@ import { ensureTemporalServerBinaries } from '../../src/temporal/server';
 import { healthWorkflowId } from '../../src/temporal/names';
 import { healthStateQuery } from '../../src/workflows/signals';
 import type { ReceivedRequest } from '../helpers/receiver';
-import { waitFor } from '../helpers/wait';
-import { byWebhookId, RATE_LIMIT_PER_MINUTE, startTopology, type Topology } from './topology';
+import { sleep, waitFor } from '../helpers/wait';
+import { byWebhookId, RATE_LIMIT_PER_MINUTE, RECONCILE_INTERVAL_MS, startTopology, type Topology } from './topology';
 
 const OUTPUT_DIR = path.resolve(__dirname, '../../test-output');
 const figures: Record<string, unknown> = {};
@@ -289,8 +289,10 @@ test('the reconciler runs in both workers: stranded work is restarted, nothing i
   expect(t.receiver.at('/reconcile-retry').map((r) => r.headers['webhook-id'])).toEqual([waiting.id, waiting.id]);
   const retryRestartedBy = restarted().map((r, i) => r.deliveries - beforeRetry[i]!.deliveries);
 
-  // Events stored but never dispatched (an API instance that died right after storing them), in
-  // rounds until each worker's reconciler has restarted some: both run it, and race for the same rows.
+  // Events stored but never dispatched (an API instance that died right after storing them),
+  // written while both workers are frozen (SIGSTOP) for one reconcile interval: when they go on
+  // (SIGCONT), both reconcilers are due at once and race for the same rows. Again, should one of
+  // them have been mid-pass when frozen, until each has restarted some.
   const beforeStranded = restarted();
   const strandedRestartedBy = () => restarted().map((r, i) => r.events - beforeStranded[i]!.events);
   const stranded: string[] = [];
@@ -299,13 +301,21 @@ test('the reconciler runs in both workers: stranded work is restarted, nothing i
     rounds++;
     const overdue = new Date(Date.now() - 5_000);
     const round = range(10).map((i) => `evt_stranded${rounds}x${i}${Math.random().toString(36).slice(2, 10)}`);
-    await t.db
-      .insertInto('events')
-      .values(round.map((id) => ({ id, team_id: team.id, type: 'message.sent', created_at: overdue, payload: JSON.stringify({ id, event: 'message.sent', teamId: team.id, timestamp: overdue.toISOString(), data: {} }) })))
-      .execute();
+    for (const w of t.workers) w.process.kill('SIGSTOP');
+    try {
+      await t.db
+        .insertInto('events')
+        .values(round.map((id) => ({ id, team_id: team.id, type: 'message.sent', created_at: overdue, payload: JSON.stringify({ id, event: 'message.sent', teamId: team.id, timestamp: overdue.toISOString(), data: {} }) })))
+        .execute();
+      await sleep(RECONCILE_INTERVAL_MS);
+    } finally {
+      for (const w of t.workers) w.process.kill('SIGCONT');
+    }
     stranded.push(...round);
     await waitForAllSucceeded(strandedHook.id, stranded, 60_000);
-  } while (strandedRestartedBy().some((n) => n === 0) && rounds < 20);
+    // Each reconciler logs after its pass; its line may come a little after the deliveries.
+    await waitFor(() => strandedRestartedBy().reduce((a, b) => a + b, 0) >= stranded.length, { what: 'the reconcilers to report' });
+  } while (strandedRestartedBy().some((n) => n === 0) && rounds < 10);
   // Restarted by one worker's reconciler, or by both (two dispatches, one of them claims the events).
   figures.reconciler = { retryRestartedBy, rounds, strandedEvents: stranded.length, strandedRestartedBy: strandedRestartedBy() };
   expect(strandedRestartedBy().every((n) => n > 0)).toBe(true);

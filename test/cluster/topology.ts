@@ -19,6 +19,8 @@ import { processOwningConnection } from './connectionOwner';
 import { databaseUrl, dropDatabases, startClusterServer, type ClusterServer } from './clusterServer';
 
 export const CLUSTER_ADMIN_KEY = 'cluster-test-admin-key';
+/** How often each worker's reconciler runs (work two seconds overdue is looked at). */
+export const RECONCILE_INTERVAL_MS = 1_000;
 /** Per API key, shared by both API instances; low enough for the rate-limit test to exceed. */
 export const RATE_LIMIT_PER_MINUTE = 240;
 // Starting four node processes (two of them bundling the workflow code) on two busy cores.
@@ -86,6 +88,8 @@ export async function startTopology(opts: { outputDir: string }): Promise<Topolo
     HOOKFERRY_RETRY_DELAY_SCALE: '0.05',
     HOOKFERRY_ATTEMPT_TIMEOUT_MS: '2000',
     HOOKFERRY_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT_PER_MINUTE),
+    HOOKFERRY_RECONCILE_INTERVAL_MS: String(RECONCILE_INTERVAL_MS),
+    HOOKFERRY_RECONCILE_MARGIN_MS: '2000',
     SMTP_URL: smtp.url,
     LOG_LEVEL: 'info',
   };
