@@ -171,45 +171,49 @@ async function main() {
     }
 
     for (const mode of ['as-needed', 'every'] as const) {
-      const stacks = [];
-      for (const server of servers) {
-        const port = await freePort();
-        const env = {
-          DATABASE_URL: databaseUrl,
-          TEMPORAL_ADDRESS: server.address,
-          HOOKFERRY_TASK_QUEUE: `${run}-${server.name}-${mode}`,
-          HOOKFERRY_ADMIN_KEY: ADMIN_KEY,
-          HOOKFERRY_ALLOWED_CIDRS: '127.0.0.0/8',
-          HOOKFERRY_DELIVERY_WORKFLOWS: mode,
-          HOOKFERRY_RATE_LIMIT_PER_MINUTE: '0',
-          PORT: String(port),
-          LOG_LEVEL: 'info',
-        };
-        say(`${server.name}, ${mode}: starting a worker and an API`);
-        const worker = await spawnService('src/worker/main.ts', env, '"msg":"worker started"');
-        const api = await spawnService('src/api/main.ts', env, '"msg":"API listening"');
-        const call = async (method: string, p: string, key: string, body?: unknown) => {
-          const res = await fetch(`http://127.0.0.1:${port}${p}`, {
-            method,
-            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-            body: body === undefined ? undefined : JSON.stringify(body),
-          });
-          return (await res.json()) as any;
-        };
-        const team = await call('POST', '/admin/v1/teams', ADMIN_KEY, { name: mode, notificationEmail: 'ops@example.com', credits: 1_000_000 });
-        // An event type per retry delay, so that each event goes to one webhook.
-        for (const delay of RETRY_DELAYS_MS) {
-          await call('POST', '/admin/v1/event-types', ADMIN_KEY, { id: `latency.retry${delay}`, name: `retry ${delay}`, description: 'latency measurement' });
-        }
-        await call('POST', '/v1/webhooks', team.apiKey, { name: 'ok', url: `${receiverUrl}/ok`, events: ['prospect.qualified'] });
-        for (const delay of RETRY_DELAYS_MS) {
-          await call('POST', '/v1/webhooks', team.apiKey, { name: `retry ${delay}`, url: `${receiverUrl}/retry/${delay}`, events: [`latency.retry${delay}`], retrySchedule: { delays: [`${delay}ms`] } });
-        }
-        stacks.push({ server, worker, api, call, apiKey: team.apiKey as string, arrival: [] as number[], hops: [] as HopSample[], retryLate: Object.fromEntries(RETRY_DELAYS_MS.map((d) => [d, [] as number[]])) });
-      }
-
-      const deliveryOf = (eventId: string) => until(async () => db.selectFrom('deliveries').selectAll().where('event_id', '=', eventId).executeTakeFirst(), `the delivery of ${eventId}`);
+      const stacks: Array<{ server: (typeof servers)[number]; worker: ChildProcess; api: ChildProcess; call: (method: string, p: string, key: string, body?: unknown) => Promise<any>; apiKey: string; arrival: number[]; hops: HopSample[]; retryLate: Record<number, number[]> }> = [];
+      // Processes started so far are stopped however this mode ends (even if a later one fails to start).
+      const started: ChildProcess[] = [];
       try {
+        for (const server of servers) {
+          const port = await freePort();
+          const env = {
+            DATABASE_URL: databaseUrl,
+            TEMPORAL_ADDRESS: server.address,
+            HOOKFERRY_TASK_QUEUE: `${run}-${server.name}-${mode}`,
+            HOOKFERRY_ADMIN_KEY: ADMIN_KEY,
+            HOOKFERRY_ALLOWED_CIDRS: '127.0.0.0/8',
+            HOOKFERRY_DELIVERY_WORKFLOWS: mode,
+            HOOKFERRY_RATE_LIMIT_PER_MINUTE: '0',
+            PORT: String(port),
+            LOG_LEVEL: 'info',
+          };
+          say(`${server.name}, ${mode}: starting a worker and an API`);
+          const worker = await spawnService('src/worker/main.ts', env, '"msg":"worker started"');
+          started.push(worker);
+          const api = await spawnService('src/api/main.ts', env, '"msg":"API listening"');
+          started.push(api);
+          const call = async (method: string, p: string, key: string, body?: unknown) => {
+            const res = await fetch(`http://127.0.0.1:${port}${p}`, {
+              method,
+              headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+              body: body === undefined ? undefined : JSON.stringify(body),
+            });
+            return (await res.json()) as any;
+          };
+          const team = await call('POST', '/admin/v1/teams', ADMIN_KEY, { name: mode, notificationEmail: 'ops@example.com', credits: 1_000_000 });
+          // An event type per retry delay, so that each event goes to one webhook.
+          for (const delay of RETRY_DELAYS_MS) {
+            await call('POST', '/admin/v1/event-types', ADMIN_KEY, { id: `latency.retry${delay}`, name: `retry ${delay}`, description: 'latency measurement' });
+          }
+          await call('POST', '/v1/webhooks', team.apiKey, { name: 'ok', url: `${receiverUrl}/ok`, events: ['prospect.qualified'] });
+          for (const delay of RETRY_DELAYS_MS) {
+            await call('POST', '/v1/webhooks', team.apiKey, { name: `retry ${delay}`, url: `${receiverUrl}/retry/${delay}`, events: [`latency.retry${delay}`], retrySchedule: { delays: [`${delay}ms`] } });
+          }
+          stacks.push({ server, worker, api, call, apiKey: team.apiKey as string, arrival: [] as number[], hops: [] as HopSample[], retryLate: Object.fromEntries(RETRY_DELAYS_MS.map((d) => [d, [] as number[]])) });
+        }
+
+        const deliveryOf = (eventId: string) => until(async () => db.selectFrom('deliveries').selectAll().where('event_id', '=', eventId).executeTakeFirst(), `the delivery of ${eventId}`);
         // One warm-up round, not counted: the first workflows of a task queue pay for cold caches.
         for (let i = -1; i < events; i++) {
           for (const s of stacks) {
@@ -246,10 +250,7 @@ async function main() {
           say(`${s.server.name}, ${mode}: ingest → arrival ${JSON.stringify(stats(s.arrival))}`);
         }
       } finally {
-        for (const s of stacks) {
-          await stopProcess(s.api, 5_000);
-          await stopProcess(s.worker, 10_000);
-        }
+        for (const p of started.reverse()) await stopProcess(p, 10_000);
       }
     }
   } finally {
