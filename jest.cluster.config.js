@@ -1,6 +1,7 @@
-// `npm run test:cluster`: Hookferry on the real Temporal server (deploy/temporal/, built from Go
-// modules, on the local PostgreSQL) in test/cluster/. Each file starts the server it needs, with
-// databases and ports of its own, so there is no globalSetup.
+// `npm run test:cluster`: Hookferry in its production topology (test/cluster/): the real Temporal
+// server (deploy/temporal/, built from Go modules, on the local PostgreSQL), two API processes and
+// two worker processes. The suite starts what it needs, with databases and ports of its own, so
+// there is no globalSetup. Part of .ci/run, after `npm test`.
 const base = require('./jest.config');
 
 /** @type {import('jest').Config} */

@@ -18,7 +18,10 @@ export async function ensureDatabaseExists(databaseUrl: string): Promise<void> {
     const found = await client.query('select 1 from pg_database where datname = $1', [name]);
     if (found.rowCount === 0) {
       await client.query(`create database "${name.replace(/"/g, '""')}"`).catch((err: { code?: string }) => {
-        if (err.code !== '42P04') throw err; // created concurrently by another process
+        // Created by another process meanwhile (several instances starting at once): PostgreSQL
+        // says 42P04 if that create committed first, 23505 (pg_database's unique name index) if
+        // both ran at the same time.
+        if (err.code !== '42P04' && err.code !== '23505') throw err;
       });
     }
   } finally {

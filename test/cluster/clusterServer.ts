@@ -29,97 +29,162 @@ function canListen(port: number): Promise<boolean> {
 
 export interface ClusterServer {
   address: string;
-  /** The temporal-server process (a child of the script). */
-  serverPid: number;
-  /** From spawning `npm run temporal:cluster -- start` to its "Ready" line: schema setup, server start, registration. */
+  /** The current temporal-server process (a child of the script). */
+  serverPid(): number;
+  /** From spawning `npm run temporal:cluster -- start` to its "Ready" line, for the latest start. */
   readyMs: number;
   /** Resident and peak resident memory of temporal-server, MB. */
   memory(): { rssMb: number; peakRssMb: number };
+  /**
+   * Kills temporal-server with `signal` (SIGKILL: a crash) and resolves once it and the script
+   * that started it have exited. The databases stay.
+   */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again the same way, on the same databases and ports (after `kill`); resolves when ready. */
+  restart(): Promise<void>;
   /** SIGTERM to the script, which stops the server; resolves with how long that took. */
   stop(): Promise<number>;
   /** Drops the server's databases (after stop). */
   dropDatabases(): Promise<void>;
 }
 
+interface ScriptRun {
+  script: ChildProcess;
+  serverPid: number;
+  readyMs: number;
+  address: string;
+}
+
 /**
  * The real Temporal server, started the way the README says (`npm run temporal:cluster -- start`),
  * with databases and ports of its own so it disturbs nothing else on the machine. Its output goes
- * to `logFile`.
+ * to `logFile` (appended to across restarts).
  */
 export async function startClusterServer(opts: { name: string; logFile: string; timeoutMs?: number }): Promise<ClusterServer> {
   const offset = await freePortOffset();
   const databases = [`temporal_${opts.name}`, `temporal_${opts.name}_visibility`];
   await dropDatabases(databases);
+  const log = createWriteStream(opts.logFile, { flags: 'a' });
+  const env = {
+    ...process.env,
+    TEMPORAL_PORT_OFFSET: String(offset),
+    TEMPORAL_DB_NAME: databases[0],
+    TEMPORAL_VISIBILITY_DB_NAME: databases[1],
+    TEMPORAL_LOG_LEVEL: process.env.TEMPORAL_LOG_LEVEL ?? 'warn',
+    // Each of the server's services has pools of its own (about 25 connections idle at 10); the
+    // machine's PostgreSQL (max_connections 100) is shared with other test runs.
+    TEMPORAL_DB_MAX_CONNS: process.env.TEMPORAL_DB_MAX_CONNS ?? '5',
+  };
+
+  let current: ScriptRun;
+  try {
+    current = await runScript(env, log, opts.logFile, opts.timeoutMs ?? 600_000);
+  } catch (err) {
+    await dropDatabases(databases).catch(() => undefined);
+    log.end();
+    throw err;
+  }
+
+  const exited = (p: ChildProcess) => p.exitCode !== null || p.signalCode !== null;
+  const waitForExit = (p: ChildProcess) => new Promise<void>((resolve) => (exited(p) ? resolve() : p.once('exit', () => resolve())));
+  const processGone = async (pid: number) => {
+    while (isAlive(pid)) await new Promise((r) => setTimeout(r, 50));
+  };
+
+  const server: ClusterServer = {
+    address: current.address,
+    serverPid: () => current.serverPid,
+    readyMs: current.readyMs,
+    memory: () => {
+      const status = readFileSync(`/proc/${current.serverPid}/status`, 'utf8');
+      const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+      return { rssMb: Math.round(kb('VmRSS') / 1024), peakRssMb: Math.round(kb('VmHWM') / 1024) };
+    },
+    async kill(signal = 'SIGKILL') {
+      const { script, serverPid } = current;
+      try {
+        process.kill(serverPid, signal);
+      } catch {
+        // already gone
+      }
+      // The script exits when its server does (scripts/temporal-cluster.ts).
+      await Promise.all([processGone(serverPid), waitForExit(script)]);
+    },
+    async restart() {
+      if (!exited(current.script)) throw new Error('the Temporal server is still running; kill it first');
+      current = await runScript(env, log, opts.logFile, opts.timeoutMs ?? 600_000);
+      server.readyMs = current.readyMs;
+      if (current.address !== server.address) throw new Error(`restarted on ${current.address}, not ${server.address}`);
+    },
+    async stop() {
+      const took = await stopScript(current);
+      log.end();
+      return took;
+    },
+    dropDatabases: () => dropDatabases(databases),
+  };
+  return server;
+}
+
+/** Runs `temporal-cluster.ts start` until its "Ready" line. */
+async function runScript(env: NodeJS.ProcessEnv, log: NodeJS.WritableStream, logFile: string, timeoutMs: number): Promise<ScriptRun> {
   const started = Date.now();
   const script: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/temporal-cluster.ts', 'start'], {
     cwd: ROOT,
-    env: {
-      ...process.env,
-      TEMPORAL_PORT_OFFSET: String(offset),
-      TEMPORAL_DB_NAME: databases[0],
-      TEMPORAL_VISIBILITY_DB_NAME: databases[1],
-      TEMPORAL_LOG_LEVEL: process.env.TEMPORAL_LOG_LEVEL ?? 'warn',
-    },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const log = createWriteStream(opts.logFile);
   let stdout = '';
   script.stdout!.on('data', (c: Buffer) => {
     stdout += c.toString();
     log.write(c);
   });
   script.stderr!.on('data', (c: Buffer) => log.write(c));
-  script.once('exit', () => log.end());
 
   const serverPid = () => Number(/Temporal server \(pid (\d+)\)/.exec(stdout)?.[1]) || undefined;
-  /** SIGTERM to the script, which stops its server; resolves with how long that took. */
-  const stopScript = () =>
-    new Promise<number>((resolve) => {
-      const at = Date.now();
-      if (script.exitCode !== null || script.signalCode !== null) return resolve(0);
-      const timer = setTimeout(() => {
-        // A script that does not stop in time is killed, and so is its server, which would outlive it.
-        script.kill('SIGKILL');
-        const pid = serverPid();
-        try {
-          if (pid) process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }, 60_000);
-      script.once('exit', () => {
-        clearTimeout(timer);
-        resolve(Date.now() - at);
-      });
-      script.kill('SIGTERM');
-    });
-
-  const deadline = Date.now() + (opts.timeoutMs ?? 600_000);
+  const deadline = Date.now() + timeoutMs;
   try {
     while (!/^Ready /m.test(stdout)) {
-      if (script.exitCode !== null) throw new Error(`temporal:cluster start exited (${script.exitCode}):\n${stdout}\n(see ${opts.logFile})`);
-      if (Date.now() > deadline) throw new Error(`temporal:cluster start was not ready in time:\n${stdout}\n(see ${opts.logFile})`);
+      if (script.exitCode !== null) throw new Error(`temporal:cluster start exited (${script.exitCode}):\n${stdout}\n(see ${logFile})`);
+      if (Date.now() > deadline) throw new Error(`temporal:cluster start was not ready in time:\n${stdout}\n(see ${logFile})`);
       await new Promise((r) => setTimeout(r, 100));
     }
   } catch (err) {
-    await stopScript();
-    await dropDatabases(databases).catch(() => undefined);
+    await stopScript({ script, serverPid: serverPid() ?? 0 });
     throw err;
   }
-  const readyMs = Date.now() - started;
-  const address = /TEMPORAL_ADDRESS=(\S+)/.exec(stdout)![1]!;
-  return {
-    address,
-    serverPid: serverPid()!,
-    readyMs,
-    memory: () => {
-      const status = readFileSync(`/proc/${serverPid()}/status`, 'utf8');
-      const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-      return { rssMb: Math.round(kb('VmRSS') / 1024), peakRssMb: Math.round(kb('VmHWM') / 1024) };
-    },
-    stop: stopScript,
-    dropDatabases: () => dropDatabases(databases),
-  };
+  return { script, serverPid: serverPid()!, readyMs: Date.now() - started, address: /TEMPORAL_ADDRESS=(\S+)/.exec(stdout)![1]! };
+}
+
+/** SIGTERM to the script, which stops its server; resolves with how long that took. */
+function stopScript({ script, serverPid }: { script: ChildProcess; serverPid: number }): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const at = Date.now();
+    if (script.exitCode !== null || script.signalCode !== null) return resolve(0);
+    const timer = setTimeout(() => {
+      // A script that does not stop in time is killed, and so is its server, which would outlive it.
+      script.kill('SIGKILL');
+      try {
+        if (serverPid) process.kill(serverPid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, 60_000);
+    script.once('exit', () => {
+      clearTimeout(timer);
+      resolve(Date.now() - at);
+    });
+    script.kill('SIGTERM');
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function dropDatabases(names: string[]): Promise<void> {

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 export interface ReceivedRequest {
   at: number;
@@ -18,6 +18,8 @@ export interface Receiver {
   requests: ReceivedRequest[];
   connections: number;
   respond: Responder;
+  /** Called with each new connection, before any request on it. */
+  onConnection?: (socket: Socket) => void;
   /** Requests whose path starts with `prefix`. */
   at(prefix: string): ReceivedRequest[];
   close(): Promise<void>;
@@ -41,7 +43,10 @@ export async function startReceiver(respond: Responder = ok): Promise<Receiver> 
       void Promise.resolve(receiver.respond(record, res)).catch(() => res.destroy());
     });
   });
-  server.on('connection', () => receiver.connections++);
+  server.on('connection', (socket: Socket) => {
+    receiver.connections++;
+    receiver.onConnection?.(socket);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   receiver.port = (server.address() as AddressInfo).port;
   receiver.url = `http://127.0.0.1:${receiver.port}`;

@@ -10,7 +10,7 @@ export interface WorkerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function spawnWorker(config: Config, env: Record<string, string> = {}): Promise<WorkerProcess> {
+export async function spawnWorker(config: Config, env: Record<string, string> = {}, opts: { timeoutMs?: number } = {}): Promise<WorkerProcess> {
   const worker = await spawnUntilLogLine({
     name: 'worker',
     entry: 'src/worker/main.ts',
@@ -30,6 +30,7 @@ export async function spawnWorker(config: Config, env: Record<string, string> = 
       ...env,
     },
     line: '"msg":"worker started"',
+    timeoutMs: opts.timeoutMs,
   });
   return {
     process: worker.process,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../../src/temporal/devServer';
 import { clusterSettings, TEMPORAL_CONFIG_DIR } from '../../src/temporal/server';
 
 const template = readFileSync(path.join(TEMPORAL_CONFIG_DIR, 'config.yaml'), 'utf8');
@@ -29,4 +30,21 @@ test('every setting the template reads from the environment is listed in its hea
   const header = template.slice(0, template.indexOf('\nlog:'));
   expect(used.size).toBeGreaterThan(5);
   for (const name of used) expect(header).toContain(name);
+});
+
+test("the production server's dynamic config keeps the dev server's latency settings, except where it differs on purpose", () => {
+  const text = readFileSync(path.join(TEMPORAL_CONFIG_DIR, 'dynamicconfig.yaml'), 'utf8');
+  const production = new Map([...text.matchAll(/^([\w.]+):\n\s+- value: (.+)$/gm)].map((m) => [m[1]!, m[2]!.trim()]));
+  const onlyOnTheDevServer = [
+    // The CLI's own default is to refresh on every read; the real server's default is not to.
+    'system.forceSearchAttributesCacheRefreshOnRead',
+    // One partition per task queue suits one worker process; a cluster keeps Temporal's default (4)
+    // so that a busy task queue can spread over several matching hosts. No latency difference measured.
+    'matching.numTaskqueueReadPartitions',
+    'matching.numTaskqueueWritePartitions',
+  ];
+  for (const [key, value] of Object.entries(DEV_SERVER_DYNAMIC_CONFIG)) {
+    if (onlyOnTheDevServer.includes(key)) expect(production.has(key)).toBe(false);
+    else expect([key, production.get(key)]).toEqual([key, String(value)]);
+  }
 });
