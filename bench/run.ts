@@ -10,6 +10,8 @@
 //   npm run bench -- --json-out FILE    write the JSON to FILE instead of bench/results/
 //   npm run bench -- --temporal-db memory|file
 //   npm run bench -- --delivery-workflows every   the comparison run (a workflow per delivery)
+//   npm run bench -- --temporal cluster --workers 2   the real Temporal server on PostgreSQL, 2 workers
+//   npm run bench -- --compare-topologies   dev server + 1 worker, cluster + 1 and + 2 workers (~20 min)
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -26,13 +28,14 @@ import { BenchContext, EVENT_TYPE, LOAD_CONNECTIONS, PAYLOAD_BYTES, round, sleep
 import { fanOutSection } from './lib/fanOut';
 import { latencyAtFractions } from './lib/latency';
 import type { AcceptedEvent } from './lib/load';
-import { processTree, ResourceMonitor } from './lib/procstat';
+import { processTree, ResourceMonitor, type Tracked } from './lib/procstat';
 import { startReceiverProcess } from './lib/receiverClient';
-import { renderTable } from './lib/report';
+import { renderTable, topologyLabel } from './lib/report';
 import { slowEndpointSection, type SlowEndpointPlan } from './lib/slowEndpoints';
-import { defaultTemporalDbFile, startBenchStack, TEMPORAL_LIMIT_ERROR, type BenchStack } from './lib/stack';
+import { defaultTemporalDbFile, startBenchStack, type BenchStack, type TemporalTopology } from './lib/stack';
 import { issue14Targets } from './lib/targets';
 import { rampAndHold, type RampPlan } from './lib/throughput';
+import { compareTopologies } from './lib/topologies';
 import type { BenchResult, LatencyResult, SlowEndpointResult, ThroughputResult } from './lib/types';
 
 const EventTypeNames = proto.api.enums.v1.EventType as unknown as Record<number, string>;
@@ -55,8 +58,10 @@ const FAILURE_THRESHOLD = 1_000_000;
 const DEFAULT_ATTEMPT_TIMEOUT_MS = 10_000;
 const BATCH_EVENTS_PER_REQUEST = 100;
 
+type PlanName = BenchResult['meta']['mode'];
+
 interface Args {
-  quick: boolean;
+  plan: PlanName;
   jsonOut?: string;
   temporalDb: 'memory' | 'file';
   /** HOOKFERRY_DELIVERY_WORKFLOWS for the run's worker: as-needed (the default) or every. */
@@ -66,15 +71,37 @@ interface Args {
   fanOutSizes?: number[];
   /** Extra Temporal dev server dynamic config (`--dc KEY=JSON`, repeatable). */
   dynamicConfig: Record<string, string | number | boolean>;
+  /** The dev server, or the real server on PostgreSQL. */
+  temporal: TemporalTopology;
+  /** Worker processes. */
+  workers: number;
+  /** Run the topology comparison (each topology a run of its own) instead of one run. */
+  compareTopologies: boolean;
 }
 
-const USAGE = 'usage: npm run bench -- [--quick] [--json-out FILE] [--temporal-db memory|file] [--delivery-workflows as-needed|every] [--fanout-only] [--fanout-sizes N,N] [--dc KEY=JSON]\n';
+const USAGE =
+  'usage: npm run bench -- [--quick | --plan full|quick|topologies] [--temporal dev|cluster] [--workers N] [--json-out FILE] [--temporal-db memory|file] ' +
+  '[--delivery-workflows as-needed|every] [--fanout-only] [--fanout-sizes N,N] [--dc KEY=JSON]\n' +
+  '       npm run bench -- --compare-topologies [--json-out FILE] [--delivery-workflows as-needed|every]\n';
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, temporalDb: 'memory', deliveryWorkflows: 'as-needed', fanOutOnly: false, dynamicConfig: {} };
+  const args: Args = { plan: 'full', temporalDb: 'memory', deliveryWorkflows: 'as-needed', fanOutOnly: false, dynamicConfig: {}, temporal: 'dev', workers: 1, compareTopologies: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--quick') args.quick = true;
+    if (a === '--quick') args.plan = 'quick';
+    else if (a === '--plan') {
+      const v = argv[++i];
+      if (v !== 'full' && v !== 'quick' && v !== 'topologies') throw new Error('--plan takes full, quick or topologies');
+      args.plan = v;
+    } else if (a === '--temporal') {
+      const v = argv[++i];
+      if (v !== 'dev' && v !== 'cluster') throw new Error('--temporal takes dev or cluster');
+      args.temporal = v;
+    } else if (a === '--workers') {
+      const v = Number(argv[++i]);
+      if (!Number.isInteger(v) || v < 1 || v > 8) throw new Error('--workers takes a whole number from 1 to 8');
+      args.workers = v;
+    } else if (a === '--compare-topologies') args.compareTopologies = true;
     else if (a === '--json-out') args.jsonOut = argv[++i];
     else if (a === '--temporal-db') {
       const v = argv[++i];
@@ -95,28 +122,58 @@ function parseArgs(argv: string[]): Args {
       process.exit(0);
     } else throw new Error(`unknown argument ${a}\n${USAGE}`);
   }
+  if (args.compareTopologies && (args.plan !== 'full' || args.temporal !== 'dev' || args.workers !== 1 || args.fanOutOnly || args.temporalDb !== 'memory' || Object.keys(args.dynamicConfig).length > 0)) {
+    throw new Error('--compare-topologies picks the plan and the topologies itself (only --json-out and --delivery-workflows go with it); BENCH_PLAN shortens it');
+  }
+  // The cluster server's store and dynamic config are the repository's (deploy/temporal/).
+  if (args.temporal === 'cluster' && args.temporalDb === 'file') throw new Error('--temporal-db is the dev server\'s; the cluster server stores in PostgreSQL');
+  if (args.temporal === 'cluster' && Object.keys(args.dynamicConfig).length > 0) {
+    throw new Error('--dc is the dev server\'s; the cluster server reads deploy/temporal/dynamicconfig.yaml (TEMPORAL_DYNAMIC_CONFIG_FILE names another file)');
+  }
   return args;
 }
 
 interface Plan {
   idleMs: number;
+  /** 0 skips the baseline. */
   baselineMs: number;
   warmupEvents: number;
   drainMs: number;
   single: RampPlan;
-  /** Latency phases at 25/50/90% of the single-event sustained rate, this long each. */
+  /** Latency phases at these fractions of the single-event sustained rate, latencyMs each. */
+  latencyFractions: number[];
   latencyMs: number;
-  batch: RampPlan;
-  /** Events/s of the slow-endpoint section: this fraction of the single-event sustained rate, at least minRate. */
-  slow: SlowEndpointPlan & { loadFraction: number; minRate: number };
+  /** null skips the section. */
+  batch: RampPlan | null;
+  /** Events/s of the slow-endpoint section: this fraction of the single-event sustained rate, at least minRate; null skips it. */
+  slow: (SlowEndpointPlan & { loadFraction: number; minRate: number }) | null;
   fanOut: number[];
 }
 
-/** Every duration and size of a run; --quick shrinks them (every section still runs). */
-function plan(quick: boolean): Plan {
+/**
+ * Every duration and size of a run. quick shrinks them (every section still runs); topologies
+ * is what --compare-topologies runs for each topology: the single-event ramp and hold, latency at
+ * 50% and fan-out to 1,000, about 5 minutes with the stack's start and stop.
+ */
+function plan(name: PlanName): Plan {
   // A bound, not a wait: a drain ends as soon as everything has arrived.
-  const drainMs = quick ? 30_000 : 90_000;
-  if (quick) {
+  const drainMs = name === 'quick' ? 30_000 : name === 'topologies' ? 60_000 : 90_000;
+  if (name === 'topologies') {
+    return {
+      idleMs: 5_000,
+      baselineMs: 0,
+      warmupEvents: 100,
+      drainMs,
+      // ×1.5 per 12 s step from 40/s: ~450/s after 7 steps; one refining step, a 45 s hold.
+      single: { startRate: 40, factor: 1.5, maxSteps: 10, stepMs: 12_000, refine: true, holdMinMs: 45_000, holdMaxMs: 45_000, minDeliveries: 0, holdRetries: 1, drainMs },
+      latencyFractions: [0.5],
+      latencyMs: 20_000,
+      batch: null,
+      slow: null,
+      fanOut: [1_000],
+    };
+  }
+  if (name === 'quick') {
     // Light rates, well inside what a busy shared machine delivers: a quick run exercises every
     // section; an overloaded stack would only make the later sections wait for its backlog.
     const ramp = { maxSteps: 2, stepMs: 3_000, refine: false, holdMinMs: 5_000, holdMaxMs: 5_000, minDeliveries: 0, holdRetries: 0, drainMs };
@@ -126,6 +183,7 @@ function plan(quick: boolean): Plan {
       warmupEvents: 20,
       drainMs,
       single: { ...ramp, startRate: 10, factor: 2 },
+      latencyFractions: [0.25, 0.5, 0.9],
       latencyMs: 3_000,
       batch: { ...ramp, startRate: 100, factor: 1.5 },
       slow: { endpoints: 10, hangingFraction: 0.2, runMs: 4_000, drainMs, loadFraction: 0.5, minRate: 10 },
@@ -140,6 +198,7 @@ function plan(quick: boolean): Plan {
     // ×1.5 per 15 s step from 20/s (up to ~4,900/s). The hold runs until the section has 20,000
     // deliveries, at least 60 s and at most 5 minutes; the JSON says if it fell short.
     single: { startRate: 20, factor: 1.5, maxSteps: 14, stepMs: 15_000, refine: true, holdMinMs: 60_000, holdMaxMs: 300_000, minDeliveries: 20_000, holdRetries: 4, drainMs },
+    latencyFractions: [0.25, 0.5, 0.9],
     latencyMs: 20_000,
     // ×1.5 per 15 s step from 250 events/s (2.5 requests/s of 100 events); the hold lasts 60 s.
     batch: { startRate: 250, factor: 1.5, maxSteps: 12, stepMs: 15_000, refine: true, holdMinMs: 60_000, holdMaxMs: 60_000, minDeliveries: 0, holdRetries: 3, drainMs },
@@ -148,9 +207,9 @@ function plan(quick: boolean): Plan {
   };
 }
 
-/** BENCH_PLAN='{"single":{"startRate":100},"latencyMs":10000}' overrides parts of the plan (experiments). */
-function planWithOverrides(quick: boolean): Plan {
-  const base = plan(quick) as unknown as Record<string, unknown>;
+/** BENCH_PLAN='{"single":{"startRate":100},"latencyMs":10000}' overrides parts of the plan (experiments; `"batch":null` skips a section). */
+function planWithOverrides(name: PlanName): Plan {
+  const base = plan(name) as unknown as Record<string, unknown>;
   const overrides = process.env.BENCH_PLAN ? (JSON.parse(process.env.BENCH_PLAN) as Record<string, unknown>) : {};
   for (const [k, v] of Object.entries(overrides)) {
     const current = base[k];
@@ -173,8 +232,13 @@ function envJson(name: string): Record<string, string> | undefined {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const P = planWithOverrides(args.quick);
-  say(`Hookferry benchmark (${args.quick ? 'quick' : 'full'}) on ${os.cpus().length} cores, ${round(os.totalmem() / 2 ** 30)} GiB`);
+  if (args.compareTopologies) {
+    await compareTopologies({ say, jsonOut: args.jsonOut, deliveryWorkflows: args.deliveryWorkflows, resultsDir: path.join(__dirname, 'results') });
+    return;
+  }
+  const quick = args.plan === 'quick';
+  const P = planWithOverrides(args.plan);
+  say(`Hookferry benchmark (${args.plan}) on ${topologyLabel({ temporal: args.temporal, workers: args.workers })}; ${os.cpus().length} cores, ${round(os.totalmem() / 2 ** 30)} GiB`);
 
   const secret = generateSecret();
   const receiver = await startReceiverProcess(secret);
@@ -183,16 +247,17 @@ async function main(): Promise<void> {
   let monitor: ResourceMonitor | undefined;
   let ctx: BenchContext | undefined;
   let temporalConnection: Connection | undefined;
-  let cleaned = false;
-  const cleanup = async () => {
-    if (cleaned) return;
-    cleaned = true;
-    monitor?.stop();
-    await ctx?.close();
-    await temporalConnection?.close().catch(() => undefined);
-    await stack?.stop().catch((err: unknown) => say(`stopping the stack: ${String(err)}`));
-    await receiver.stop().catch(() => undefined);
-  };
+  let failed = true;
+  // One cleanup however many times it is asked for (Ctrl-C and a SIGTERM may both arrive).
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      monitor?.stop();
+      await ctx?.close();
+      await temporalConnection?.close().catch(() => undefined);
+      await stack?.stop({ keepTemporalLog: failed }).catch((err: unknown) => say(`stopping the stack: ${String(err)}`));
+      await receiver.stop().catch(() => undefined);
+    })());
   // Ctrl-C / SIGTERM: stop the child processes and drop the database before leaving.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
@@ -203,25 +268,21 @@ async function main(): Promise<void> {
   try {
     const common = { HOOKFERRY_DELIVERY_WORKFLOWS: args.deliveryWorkflows, HOOKFERRY_FAILURE_THRESHOLD: String(FAILURE_THRESHOLD) };
     // A quick run's hanging endpoints hold an attempt 2 s instead of 10: the smoke run stays short.
-    const quickEnv: Record<string, string> = args.quick ? { HOOKFERRY_ATTEMPT_TIMEOUT_MS: '2000' } : {};
+    const quickEnv: Record<string, string> = quick ? { HOOKFERRY_ATTEMPT_TIMEOUT_MS: '2000' } : {};
     const workerEnv: Record<string, string> = { ...common, ...quickEnv, ...envJson('BENCH_WORKER_ENV') };
     // The health workflow takes its threshold from whichever process starts it: the API too.
     const apiEnv: Record<string, string> = { ...common, HOOKFERRY_RATE_LIMIT_PER_MINUTE: String(API_RATE_LIMIT_PER_MINUTE), ...envJson('BENCH_API_ENV') };
     stack = await startBenchStack({
       say,
+      temporal: args.temporal,
+      workers: args.workers,
       temporalDbFile: args.temporalDb === 'file' ? defaultTemporalDbFile() : undefined,
       dynamicConfig: args.dynamicConfig,
       workerEnv,
       apiEnv,
     });
     const s = stack;
-    let temporalLimitErrors = 0;
-    const countTemporal = (c: Buffer) => {
-      for (const line of c.toString().split('\n')) if (TEMPORAL_LIMIT_ERROR.test(line)) temporalLimitErrors++;
-    };
-    s.temporal.process.stdout?.on('data', countTemporal);
-    s.temporal.process.stderr?.on('data', countTemporal);
-    const limitErrors = () => temporalLimitErrors + s.worker.limitErrors() + s.api.limitErrors();
+    const limitErrors = () => s.temporal.limitErrors() + s.workers.reduce((n, w) => n + w.limitErrors(), 0) + s.api.limitErrors();
 
     const trees = new Map<number, { at: number; pids: number[] }>();
     const tree = (pid: number) => {
@@ -231,14 +292,17 @@ async function main(): Promise<void> {
       trees.set(pid, { at: Date.now(), pids });
       return pids;
     };
-    monitor = new ResourceMonitor([
-      { name: 'worker', pids: () => tree(s.worker.pid) },
-      { name: 'api', pids: () => tree(s.api.pid) },
-      { name: 'temporal', pids: () => tree(s.temporal.process.pid!) },
+    const tracked: Tracked[] = [{ name: 'worker', pids: () => s.workers.flatMap((w) => tree(w.pid)) }];
+    // Each worker on its own too (not counted again in the totals): how the work spread between them.
+    if (s.workers.length > 1) s.workers.forEach((w, i) => tracked.push({ name: `worker${i + 1}`, pids: () => tree(w.pid) }));
+    tracked.push({ name: 'api', pids: () => tree(s.api.pid) }, { name: 'temporal', pids: () => tree(s.temporal.pid) });
+    if (s.temporal.kind === 'cluster') tracked.push({ name: 'temporalPostgres', pids: () => s.temporalPostgresPids() });
+    tracked.push(
       { name: 'postgres', pids: () => s.postgresPids() },
       { name: 'receiver', pids: () => [receiver.pid] },
       { name: 'loadgen', pids: () => [process.pid] },
-    ]);
+    );
+    monitor = new ResourceMonitor(tracked);
     monitor.start();
     ctx = new BenchContext(say, s, receiver, monitor, secret, limitErrors);
     const c = ctx;
@@ -262,7 +326,8 @@ async function main(): Promise<void> {
     const idleWin = c.cpuWindow();
     await sleep(P.idleMs);
     const idleCores = idleWin().cores;
-    say(`idle: worker ${idleCores.worker} cores, temporal ${idleCores.temporal}, api ${idleCores.api}, postgres ${idleCores.postgres} (machine ${idleCores.machine})`);
+    const idleTemporalPg = s.temporal.kind === 'cluster' ? `, temporal's postgres ${idleCores.temporalPostgres}` : '';
+    say(`idle: worker ${idleCores.worker} cores, temporal ${idleCores.temporal}${idleTemporalPg}, api ${idleCores.api}, postgres ${idleCores.postgres} (machine ${idleCores.machine})`);
 
     // Results of the sections (null when --fanout-only skips them).
     let baseline: BenchResult['baseline'] = null;
@@ -272,7 +337,7 @@ async function main(): Promise<void> {
     let slowEndpoints: SlowEndpointResult | null = null;
     let shape: BenchResult['workflowShape'] = null;
     let latencyBreakdown: Record<string, number> = {};
-    if (!args.fanOutOnly) {
+    if (!args.fanOutOnly && P.baselineMs > 0) {
       // ---- baseline: plain undici client → same receiver, same signing, same concurrency
       say(`baseline: undici → receiver, ${WORKER_ACTIVITY_SLOTS} in flight over ${WORKER_CONNECTIONS_PER_ORIGIN} connections, ${P.baselineMs / 1000}s`);
       const baseWin = c.cpuWindow();
@@ -288,25 +353,30 @@ async function main(): Promise<void> {
       baseline = { ...base, concurrency: WORKER_ACTIVITY_SLOTS, connections: WORKER_CONNECTIONS_PER_ORIGIN, cores: baseWin().cores };
       await c.arrivals.pull();
       say(`baseline: ${round(base.requestsPerSecond)} signed POSTs/s (p50 ${round(base.latencyP50Ms, 2)} ms, errors ${base.errors})`);
-
+    }
+    if (!args.fanOutOnly) {
       // ---- single-event ingestion: a ramp of rates through POST /v1/events, then a hold
       const singleIng = c.ingestor(team.apiKey);
       singleEvent = await rampAndHold(c, singleIng, 'single-event', P.single);
 
-      // ---- latency at 25/50/90% of the single-event sustained rate
+      // ---- latency at fractions (25/50/90%) of the single-event sustained rate
       const latencyBase = singleEvent.sustainedDeliveriesPerSecond > 0 ? singleEvent.sustainedDeliveriesPerSecond : singleEvent.hold.deliveredPerSecond;
-      const lat = await latencyAtFractions(c, c.ingestor(team.apiKey), latencyBase, [0.25, 0.5, 0.9], { ms: P.latencyMs, drainMs: P.drainMs });
+      const lat = await latencyAtFractions(c, c.ingestor(team.apiKey), latencyBase, P.latencyFractions, { ms: P.latencyMs, drainMs: P.drainMs });
       latency = lat.results;
       shape = await workflowShape(c, temporal, singleIng.accepted.map((e) => e.id));
       latencyBreakdown = await hopBreakdown(c, temporal, lat.eventsAt.get(0.5) ?? []);
 
       // ---- batch ingestion: the same method through POST /v1/events/batch, 100 events a request
-      const batchIng = c.ingestor(team.apiKey, { eventsPerRequest: BATCH_EVENTS_PER_REQUEST, maxInFlightRequests: 32 });
-      batch = await rampAndHold(c, batchIng, 'batch', P.batch);
+      if (P.batch) {
+        const batchIng = c.ingestor(team.apiKey, { eventsPerRequest: BATCH_EVENTS_PER_REQUEST, maxInFlightRequests: 32 });
+        batch = await rampAndHold(c, batchIng, 'batch', P.batch);
+      }
 
       // ---- slow endpoints: last before fan-out, so their traffic is stopped before it
-      const attemptTimeoutMs = Number(workerEnv.HOOKFERRY_ATTEMPT_TIMEOUT_MS ?? DEFAULT_ATTEMPT_TIMEOUT_MS);
-      slowEndpoints = await slowEndpointSection(c, P.slow, Math.max(P.slow.minRate, P.slow.loadFraction * latencyBase), attemptTimeoutMs);
+      if (P.slow) {
+        const attemptTimeoutMs = Number(workerEnv.HOOKFERRY_ATTEMPT_TIMEOUT_MS ?? DEFAULT_ATTEMPT_TIMEOUT_MS);
+        slowEndpoints = await slowEndpointSection(c, P.slow, Math.max(P.slow.minRate, P.slow.loadFraction * latencyBase), attemptTimeoutMs);
+      }
     }
 
     // ---- fan-out: one event to N endpoints
@@ -319,7 +389,14 @@ async function main(): Promise<void> {
       meta: {
         startedAt: new Date(started).toISOString(),
         durationSeconds: round((Date.now() - started) / 1000),
-        mode: args.quick ? 'quick' : 'full',
+        mode: args.plan,
+        topology: {
+          temporal: s.temporal.kind,
+          workers: s.workers.length,
+          apis: 1,
+          temporalDatabases: s.temporal.databases,
+          temporalDbMaxConns: s.temporal.dbMaxConns ?? null,
+        },
         machine: { cores: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGiB: round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
         temporalDb: args.temporalDb,
         deliveryWorkflows: args.deliveryWorkflows,
@@ -351,11 +428,13 @@ async function main(): Promise<void> {
     const result: BenchResult = { ...partial, targets: issue14Targets(partial) };
 
     // bench/results/<timestamp>.json, or only the --json-out file when one is named (the smoke test).
-    const file = args.jsonOut ?? path.join(__dirname, 'results', `${new Date(started).toISOString().replace(/[:.]/g, '-')}${args.quick ? '-quick' : ''}.json`);
+    const suffix = `${args.plan === 'full' ? '' : `-${args.plan}`}${args.temporal === 'cluster' ? '-cluster' : ''}${args.workers > 1 ? `-${args.workers}workers` : ''}`;
+    const file = args.jsonOut ?? path.join(__dirname, 'results', `${new Date(started).toISOString().replace(/[:.]/g, '-')}${suffix}.json`);
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, JSON.stringify(result, null, 2));
     process.stdout.write(renderTable(result));
     say(`results written to ${path.relative(process.cwd(), file)}`);
+    failed = false;
   } finally {
     await cleanup();
   }

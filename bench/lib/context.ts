@@ -19,8 +19,13 @@ export const PAYLOAD_BYTES = 512;
  * that wait counts in the API latency (measured from each request's due time).
  */
 export const LOAD_CONNECTIONS = 64;
-/** The processes whose CPU counts in "CPU per delivery": Hookferry's own, Temporal and PostgreSQL. */
-export const COUNTED_PROCESSES = ['worker', 'api', 'temporal', 'postgres'] as const;
+/**
+ * The processes whose CPU counts in "CPU per delivery": Hookferry's own, Temporal and PostgreSQL.
+ * `temporalPostgres` (the backends of the Temporal server's databases) exists only with
+ * `--temporal cluster`: the dev server keeps its SQLite in its own process.
+ */
+export const COUNTED_PROCESSES = ['worker', 'api', 'temporal', 'temporalPostgres', 'postgres'] as const;
+const ONLY_WITH_CLUSTER = 'temporalPostgres';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -37,6 +42,7 @@ export function cpuPerDelivery(cpuSeconds: Record<string, number>, delivered: nu
   const out: CpuPerDelivery = {};
   let total = 0;
   for (const k of [...COUNTED_PROCESSES, 'receiver', 'loadgen']) {
+    if (k === ONLY_WITH_CLUSTER && !(k in cpuSeconds)) continue;
     const ms = ((cpuSeconds[k] ?? 0) * 1000) / Math.max(1, delivered);
     out[k] = round(ms, 2);
     if ((COUNTED_PROCESSES as readonly string[]).includes(k)) total += ms;

@@ -1,6 +1,6 @@
-// Starts the benchmark's own Hookferry stack: a Temporal dev server on free ports, a fresh
-// PostgreSQL database, and the worker and API as separate child processes (production layout),
-// so each one's CPU and memory can be read from /proc.
+// Starts the benchmark's own Hookferry stack: Temporal on free ports (the dev server, or the real
+// server on fresh PostgreSQL databases), a fresh PostgreSQL database, and the workers and the API
+// as separate child processes (production layout), so each one's CPU and memory can be read from /proc.
 import type { ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +10,8 @@ import { createDb, type Db } from '../../src/db/database';
 import { migrateToLatest } from '../../src/db/migrate';
 import { generateKeySetting, parseKeyRing, type KeyRing } from '../../src/domain/secretBox';
 import { ensureTemporalCli } from '../../src/temporal/cli';
-import { startDevServer, type DevServer } from '../../src/temporal/devServer';
+import { startDevServer } from '../../src/temporal/devServer';
+import { startClusterServer } from '../../scripts/lib/clusterServer';
 import { freePort } from '../../scripts/lib/freePort';
 import { spawnUntilLogLine } from '../../scripts/lib/spawnProcess';
 
@@ -37,6 +38,39 @@ export interface ChildService {
  * ("too many requests for this API key") are not Temporal's and do not match.
  */
 export const TEMPORAL_LIMIT_ERROR = /resource.?exhausted|limit exceeded|namespace rps|pending child|too many outstanding/i;
+
+/** Counts the lines of a stream that look like Temporal limit errors (a line may span chunks). */
+function limitErrorCounter(): { feed(chunk: Buffer): void; count(): number } {
+  let count = 0;
+  let partial = '';
+  return {
+    feed(chunk) {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (TEMPORAL_LIMIT_ERROR.test(line)) count++;
+    },
+    count: () => count,
+  };
+}
+
+/** Where Temporal runs: the dev server (`temporal server start-dev`) or the real server on PostgreSQL (`npm run temporal:cluster -- start`). */
+export type TemporalTopology = 'dev' | 'cluster';
+
+export interface BenchTemporal {
+  kind: TemporalTopology;
+  address: string;
+  /**
+   * The server process measured as `temporal`: the dev server (the CLI runs it in-process), or
+   * temporal-server itself, not the script that started it (idle once the server is registered).
+   */
+  pid: number;
+  /** The server's PostgreSQL databases (cluster); none for the dev server, whose SQLite lives in its process. */
+  databases: string[];
+  /** Connections per store of each of the cluster server's services. */
+  dbMaxConns?: number;
+  /** Lines of the server's output that look like Temporal limit errors. */
+  limitErrors(): number;
+}
 
 async function spawnService(name: string, entry: string, env: Record<string, string>, readyLine: string): Promise<ChildService> {
   let limitErrors = 0;
@@ -72,32 +106,43 @@ export interface BenchStack {
   databaseUrl: string;
   databaseName: string;
   db: Db;
-  temporal: DevServer;
+  temporal: BenchTemporal;
   temporalAddress: string;
-  worker: ChildService;
+  /** The worker processes (`--workers N`), all polling the same task queue. */
+  workers: ChildService[];
   api: ChildService;
   apiUrl: string;
   /** The key ring the worker and API seal webhook secrets with (a fresh key per run): rows inserted directly use storedWebhookSecrets with it. */
   secretKeys: KeyRing;
   /** PostgreSQL backend pids serving the benchmark database (refreshed in the background). */
   postgresPids(): number[];
-  stop(): Promise<void>;
+  /** PostgreSQL backend pids serving the Temporal server's databases (cluster; none for the dev server). */
+  temporalPostgresPids(): number[];
+  /** Stops every process and drops the databases; the cluster server's log is deleted unless `keepTemporalLog`. */
+  stop(opts?: { keepTemporalLog?: boolean }): Promise<void>;
 }
 
 export interface StackOptions {
   say: (line: string) => void;
+  temporal: TemporalTopology;
+  /** Worker processes to start (at least 1). */
+  workers: number;
   /** SQLite file for the dev server; undefined = in memory. */
   temporalDbFile?: string;
+  /** Extra dynamic config of the dev server (the cluster's is deploy/temporal/dynamicconfig.yaml). */
   dynamicConfig?: Record<string, string | number | boolean>;
   workerEnv?: Record<string, string>;
   apiEnv?: Record<string, string>;
 }
 
-/** Drops benchmark databases left by runs whose process is gone (never any other database). */
+/**
+ * Drops benchmark databases left by runs whose process is gone (never any other database):
+ * Hookferry's `hookferry_bench_<pid>` and the cluster server's `temporal_bench_<pid>[_visibility]`.
+ */
 async function dropStaleBenchDatabases(admin: PgClient): Promise<void> {
-  const { rows } = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 'hookferry_bench_%'`);
+  const { rows } = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 'hookferry_bench_%' or datname like 'temporal_bench_%'`);
   for (const { datname } of rows) {
-    const pid = Number(/^hookferry_bench_(\d+)$/.exec(datname)?.[1]);
+    const pid = Number(/^(?:hookferry_bench_(\d+)|temporal_bench_(\d+)(?:_visibility)?)$/.exec(datname)?.slice(1).find(Boolean));
     if (!pid) continue;
     let alive = true;
     try {
@@ -111,6 +156,7 @@ async function dropStaleBenchDatabases(admin: PgClient): Promise<void> {
 
 export async function startBenchStack(opts: StackOptions): Promise<BenchStack> {
   const cleanups: Array<() => Promise<void>> = [];
+  let keepTemporalLog = false;
   const cleanup = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   };
@@ -137,21 +183,7 @@ export async function startBenchStack(opts: StackOptions): Promise<BenchStack> {
     await migrateToLatest(db);
     opts.say(`database ${databaseName} created and migrated`);
 
-    // Temporal dev server on free ports.
-    const cliPath = await ensureTemporalCli(opts.say);
-    if (opts.temporalDbFile) rmSync(opts.temporalDbFile, { force: true });
-    const temporal = await startDevServer({
-      cliPath,
-      port: await freePort(),
-      headless: true,
-      dbFile: opts.temporalDbFile,
-      dynamicConfig: opts.dynamicConfig,
-    });
-    cleanups.push(async () => {
-      await temporal.stop();
-      if (opts.temporalDbFile) for (const suffix of ['', '-wal', '-shm']) rmSync(opts.temporalDbFile + suffix, { force: true });
-    });
-    opts.say(`Temporal dev server on ${temporal.address} (${opts.temporalDbFile ? `SQLite file ${opts.temporalDbFile}` : 'in-memory SQLite'})`);
+    const temporal = opts.temporal === 'cluster' ? await startClusterTemporal(opts, cleanups, () => keepTemporalLog) : await startDevTemporal(opts, cleanups);
 
     // Webhook secrets are encrypted at rest under a key of this run's own.
     const secretsKey = generateKeySetting();
@@ -166,9 +198,20 @@ export async function startBenchStack(opts: StackOptions): Promise<BenchStack> {
       SMTP_URL: '',
       LOG_LEVEL: 'info',
     };
-    const worker = await spawnService('worker', 'src/worker/main.ts', { ...common, ...opts.workerEnv }, '"msg":"worker started"');
-    cleanups.push(() => worker.stop());
-    opts.say(`worker started (pid ${worker.pid})`);
+    // All at once, as a deployment scales out; each bundles its workflow code at start.
+    const workerStarts = await Promise.allSettled(
+      Array.from({ length: opts.workers }, () => spawnService('worker', 'src/worker/main.ts', { ...common, ...opts.workerEnv }, '"msg":"worker started"')),
+    );
+    const workers: ChildService[] = [];
+    for (const started of workerStarts) {
+      if (started.status === 'fulfilled') {
+        workers.push(started.value);
+        cleanups.push(() => started.value.stop());
+      }
+    }
+    const failedWorker = workerStarts.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+    if (failedWorker) throw failedWorker.reason;
+    opts.say(`${workers.length === 1 ? 'worker' : `${workers.length} workers`} started (pid ${workers.map((w) => w.pid).join(', ')})`);
     const apiPort = await freePort();
     const api = await spawnService(
       'api',
@@ -184,13 +227,17 @@ export async function startBenchStack(opts: StackOptions): Promise<BenchStack> {
     cleanups.push(() => api.stop());
     opts.say(`API listening on 127.0.0.1:${apiPort} (pid ${api.pid})`);
 
-    // PostgreSQL backends of our database, for CPU accounting.
+    // PostgreSQL backends of our database and of the Temporal server's, for CPU accounting.
     let pgPids: number[] = [];
+    let temporalPgPids: number[] = [];
     const pgWatch = new PgClient({ connectionString: ADMIN_URL });
     await pgWatch.connect();
     const refresh = async () => {
-      const { rows } = await pgWatch.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [databaseName]);
-      pgPids = rows.map((r) => r.pid);
+      const { rows } = await pgWatch.query<{ pid: number; datname: string }>('select pid, datname from pg_stat_activity where datname = any($1::text[])', [
+        [databaseName, ...temporal.databases],
+      ]);
+      pgPids = rows.filter((r) => r.datname === databaseName).map((r) => r.pid);
+      temporalPgPids = rows.filter((r) => r.datname !== databaseName).map((r) => r.pid);
     };
     await refresh();
     const pgTimer = setInterval(() => void refresh().catch(() => undefined), 2_000);
@@ -206,17 +253,71 @@ export async function startBenchStack(opts: StackOptions): Promise<BenchStack> {
       db,
       temporal,
       temporalAddress: temporal.address,
-      worker,
+      workers,
       api,
       apiUrl: `http://127.0.0.1:${apiPort}`,
       secretKeys: parseKeyRing(secretsKey, undefined)!,
       postgresPids: () => pgPids,
-      stop: cleanup,
+      temporalPostgresPids: () => temporalPgPids,
+      stop: async (o) => {
+        keepTemporalLog = o?.keepTemporalLog ?? false;
+        await cleanup();
+      },
     };
   } catch (err) {
     await cleanup();
     throw err;
   }
+}
+
+/** The dev server on free ports, in memory or on a SQLite file. */
+async function startDevTemporal(opts: StackOptions, cleanups: Array<() => Promise<void>>): Promise<BenchTemporal> {
+  const cliPath = await ensureTemporalCli(opts.say);
+  if (opts.temporalDbFile) rmSync(opts.temporalDbFile, { force: true });
+  const server = await startDevServer({
+    cliPath,
+    port: await freePort(),
+    headless: true,
+    dbFile: opts.temporalDbFile,
+    dynamicConfig: opts.dynamicConfig,
+  });
+  cleanups.push(async () => {
+    await server.stop();
+    if (opts.temporalDbFile) for (const suffix of ['', '-wal', '-shm']) rmSync(opts.temporalDbFile + suffix, { force: true });
+  });
+  opts.say(`Temporal dev server on ${server.address} (${opts.temporalDbFile ? `SQLite file ${opts.temporalDbFile}` : 'in-memory SQLite'})`);
+  return { kind: 'dev', address: server.address, pid: server.process.pid!, databases: [], limitErrors: countLimitErrors(server.process) };
+}
+
+/** Limit errors in a process's stdout and stderr (a counter each, so their lines never mix). */
+function countLimitErrors(child: ChildProcess): () => number {
+  const out = limitErrorCounter();
+  const err = limitErrorCounter();
+  child.stdout?.on('data', out.feed);
+  child.stderr?.on('data', err.feed);
+  return () => out.count() + err.count();
+}
+
+/**
+ * The real Temporal server, started by `npm run temporal:cluster -- start` on databases of this
+ * run (temporal_bench_<pid>, dropped at the end) and free ports, with the cluster suite's small
+ * connection pools (TEMPORAL_DB_MAX_CONNS, 5 unless set): the machine's PostgreSQL allows 100
+ * connections, shared with other runs.
+ */
+async function startClusterTemporal(opts: StackOptions, cleanups: Array<() => Promise<void>>, keepLog: () => boolean): Promise<BenchTemporal> {
+  const logFile = path.join(os.tmpdir(), `hookferry-bench-${process.pid}-temporal-server.log`);
+  rmSync(logFile, { force: true });
+  const errors = limitErrorCounter();
+  const started = Date.now();
+  const server = await startClusterServer({ name: `bench_${process.pid}`, logFile, adminUrl: ADMIN_URL, onOutput: errors.feed });
+  cleanups.push(async () => {
+    await server.stop();
+    await server.dropDatabases();
+    if (keepLog()) opts.say(`Temporal server log kept: ${logFile}`);
+    else rmSync(logFile, { force: true });
+  });
+  opts.say(`Temporal server (pid ${server.serverPid()}) on ${server.address}, databases ${server.databases.join(', ')}, ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return { kind: 'cluster', address: server.address, pid: server.serverPid(), databases: server.databases, dbMaxConns: server.dbMaxConns, limitErrors: errors.count };
 }
 
 export function defaultTemporalDbFile(): string {

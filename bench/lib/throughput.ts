@@ -89,7 +89,7 @@ async function runStep(ctx: BenchContext, ing: Ingestor, rate: number, ms: numbe
   const c = step.cpuMsPerDelivery;
   ctx.say(
     `${name} ${round(rate)}/s → ${sustained ? 'held' : 'NOT held'}: delivered ${step.deliveredPerSecond}/s, backlog ${backlogEnd} (slope ${step.backlogSlopePerSecond}/s), ` +
-      `api p50/p99 ${step.apiP50Ms}/${step.apiP99Ms} ms, skipped ${r.skipped}, failed ${failed}, CPU ms/delivery worker ${c.worker} api ${c.api} temporal ${c.temporal} pg ${c.postgres} = ${c.total}`,
+      `api p50/p99 ${step.apiP50Ms}/${step.apiP99Ms} ms, skipped ${r.skipped}, failed ${failed}, CPU ms/delivery worker ${c.worker} api ${c.api} temporal ${c.temporal}${c.temporalPostgres === undefined ? '' : ` + its pg ${c.temporalPostgres}`} pg ${c.postgres} = ${c.total}`,
   );
   return step;
 }

@@ -4,8 +4,10 @@ import type { ResourceSummary } from './procstat';
 import type { ReceiverStats } from './receiverProtocol';
 
 /**
- * CPU milliseconds per delivery of each process — worker, api, temporal, postgres, and for
- * reference receiver and loadgen — and `total`: worker + api + temporal + postgres.
+ * CPU milliseconds per delivery of each process — worker (all worker processes), api, temporal,
+ * temporalPostgres (`--temporal cluster` only: the backends of the Temporal server's databases),
+ * postgres (the backends of Hookferry's database), and for reference receiver and loadgen — and
+ * `total`: worker + api + temporal + temporalPostgres + postgres.
  */
 export type CpuPerDelivery = Record<string, number>;
 
@@ -131,6 +133,18 @@ export interface FanOutResult {
   complete: boolean;
 }
 
+/** Where the run's Temporal ran and how many Hookferry processes it had. */
+export interface Topology {
+  /** `dev`: `temporal server start-dev` (SQLite); `cluster`: the real server on PostgreSQL (`npm run temporal:cluster -- start`). */
+  temporal: 'dev' | 'cluster';
+  workers: number;
+  apis: number;
+  /** The cluster server's databases (their backends are the `temporalPostgres` process); empty for the dev server. */
+  temporalDatabases: string[];
+  /** Connections per store of each of the cluster server's services; null for the dev server. */
+  temporalDbMaxConns: number | null;
+}
+
 /** One of issue 14's targets: what it asks, what this run measured, and whether it was met (null: not measured in this run). */
 export interface TargetResult {
   target: string;
@@ -142,7 +156,9 @@ export interface BenchResult {
   meta: {
     startedAt: string;
     durationSeconds: number;
-    mode: 'quick' | 'full';
+    /** The plan of durations and sizes (`--quick`, `--plan topologies`; else full). */
+    mode: 'quick' | 'full' | 'topologies';
+    topology: Topology;
     machine: { cores: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
     temporalDb: 'memory' | 'file';
     /** HOOKFERRY_DELIVERY_WORKFLOWS of the run. */

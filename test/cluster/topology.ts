@@ -16,7 +16,7 @@ import { startSmtpServer } from '../helpers/smtp';
 import { spawnUntilLogLine, type SpawnedProcess } from '../../scripts/lib/spawnProcess';
 import { spawnWorker, type WorkerProcess } from '../helpers/workerProcess';
 import { processOwningConnection } from './connectionOwner';
-import { databaseUrl, dropDatabases, startClusterServer, type ClusterServer } from './clusterServer';
+import { databaseUrl, dropDatabases, startClusterServer, type ClusterServer } from '../../scripts/lib/clusterServer';
 
 export const CLUSTER_ADMIN_KEY = 'cluster-test-admin-key';
 /** How often each worker's reconciler runs (work two seconds overdue is looked at). */

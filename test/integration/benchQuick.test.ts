@@ -55,6 +55,8 @@ test('npm run bench -- --quick writes a complete, well-formed result', async () 
     };
 
     expect(r.meta.mode).toBe('quick');
+    // The default topology: the dev server (no PostgreSQL of its own), one worker, one API.
+    expect(r.meta.topology).toEqual({ temporal: 'dev', workers: 1, apis: 1, temporalDatabases: [], temporalDbMaxConns: null });
     expect(positive(r.meta.machine.cores)).toBe(true);
     // The API's per-key limit is on (with a quota far above the load), auto-disable out of the way.
     expect(r.meta.apiRateLimitPerMinute).toBeGreaterThanOrEqual(1_000_000);

@@ -1,3 +1,5 @@
+// Shared by test/cluster/ and bench/ (which must not import from each other): the real Temporal
+// server started as `npm run temporal:cluster -- start`, on fresh databases and free ports.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -5,7 +7,7 @@ import path from 'node:path';
 import { Client as PgClient } from 'pg';
 
 const ROOT = path.resolve(__dirname, '../..');
-const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const DEFAULT_ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** A port offset (deploy/temporal/config.yaml adds it to every port) under which all the server's ports are free. */
 export async function freePortOffset(): Promise<number> {
@@ -29,6 +31,10 @@ function canListen(port: number): Promise<boolean> {
 
 export interface ClusterServer {
   address: string;
+  /** The server's two databases: persistence, then visibility. */
+  databases: string[];
+  /** Connections per store of each of the server's services (TEMPORAL_DB_MAX_CONNS). */
+  dbMaxConns: number;
   /** The current temporal-server process (a child of the script). */
   serverPid(): number;
   /** From spawning `npm run temporal:cluster -- start` to its "Ready" line, for the latest start. */
@@ -60,13 +66,34 @@ interface ScriptRun {
  * with databases and ports of its own so it disturbs nothing else on the machine. Its output goes
  * to `logFile` (appended to across restarts).
  */
-export async function startClusterServer(opts: { name: string; logFile: string; timeoutMs?: number }): Promise<ClusterServer> {
+export async function startClusterServer(opts: {
+  name: string;
+  logFile: string;
+  timeoutMs?: number;
+  /** Where the server's databases are created and dropped, and so where it connects (default: the tests' admin URL). */
+  adminUrl?: string;
+  /** Every chunk of the script's and the server's output, as written to `logFile` (e.g. to count errors). */
+  onOutput?: (chunk: Buffer) => void;
+}): Promise<ClusterServer> {
+  const adminUrl = opts.adminUrl ?? DEFAULT_ADMIN_URL;
   const offset = await freePortOffset();
   const databases = [`temporal_${opts.name}`, `temporal_${opts.name}_visibility`];
-  await dropDatabases(databases);
+  await dropDatabases(databases, adminUrl);
   const log = createWriteStream(opts.logFile, { flags: 'a' });
+  const sink = {
+    write(chunk: Buffer) {
+      opts.onOutput?.(chunk);
+      log.write(chunk);
+    },
+  };
+  const admin = new URL(adminUrl);
   const env = {
     ...process.env,
+    // The databases are created where they are dropped: the server connects as the admin URL says.
+    TEMPORAL_DB_HOST: admin.hostname,
+    TEMPORAL_DB_PORT: admin.port || '5432',
+    TEMPORAL_DB_USER: decodeURIComponent(admin.username),
+    TEMPORAL_DB_PASSWORD: decodeURIComponent(admin.password),
     TEMPORAL_PORT_OFFSET: String(offset),
     TEMPORAL_DB_NAME: databases[0],
     TEMPORAL_VISIBILITY_DB_NAME: databases[1],
@@ -78,9 +105,9 @@ export async function startClusterServer(opts: { name: string; logFile: string; 
 
   let current: ScriptRun;
   try {
-    current = await runScript(env, log, opts.logFile, opts.timeoutMs ?? 600_000);
+    current = await runScript(env, sink, opts.logFile, opts.timeoutMs ?? 600_000);
   } catch (err) {
-    await dropDatabases(databases).catch(() => undefined);
+    await dropDatabases(databases, adminUrl).catch(() => undefined);
     log.end();
     throw err;
   }
@@ -93,6 +120,8 @@ export async function startClusterServer(opts: { name: string; logFile: string; 
 
   const server: ClusterServer = {
     address: current.address,
+    databases,
+    dbMaxConns: Number(env.TEMPORAL_DB_MAX_CONNS),
     serverPid: () => current.serverPid,
     readyMs: current.readyMs,
     memory: () => {
@@ -112,7 +141,7 @@ export async function startClusterServer(opts: { name: string; logFile: string; 
     },
     async restart() {
       if (!exited(current.script)) throw new Error('the Temporal server is still running; kill it first');
-      current = await runScript(env, log, opts.logFile, opts.timeoutMs ?? 600_000);
+      current = await runScript(env, sink, opts.logFile, opts.timeoutMs ?? 600_000);
       server.readyMs = current.readyMs;
       if (current.address !== server.address) throw new Error(`restarted on ${current.address}, not ${server.address}`);
     },
@@ -121,13 +150,13 @@ export async function startClusterServer(opts: { name: string; logFile: string; 
       log.end();
       return took;
     },
-    dropDatabases: () => dropDatabases(databases),
+    dropDatabases: () => dropDatabases(databases, adminUrl),
   };
   return server;
 }
 
 /** Runs `temporal-cluster.ts start` until its "Ready" line. */
-async function runScript(env: NodeJS.ProcessEnv, log: NodeJS.WritableStream, logFile: string, timeoutMs: number): Promise<ScriptRun> {
+async function runScript(env: NodeJS.ProcessEnv, log: { write(chunk: Buffer): unknown }, logFile: string, timeoutMs: number): Promise<ScriptRun> {
   const started = Date.now();
   const script: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/temporal-cluster.ts', 'start'], {
     cwd: ROOT,
@@ -187,8 +216,8 @@ function isAlive(pid: number): boolean {
   }
 }
 
-export async function dropDatabases(names: string[]): Promise<void> {
-  const admin = new PgClient({ connectionString: ADMIN_URL });
+export async function dropDatabases(names: string[], adminUrl = DEFAULT_ADMIN_URL): Promise<void> {
+  const admin = new PgClient({ connectionString: adminUrl });
   await admin.connect();
   try {
     for (const name of names) await admin.query(`drop database if exists "${name}" with (force)`);
@@ -197,8 +226,8 @@ export async function dropDatabases(names: string[]): Promise<void> {
   }
 }
 
-export function databaseUrl(name: string): string {
-  const url = new URL(ADMIN_URL);
+export function databaseUrl(name: string, adminUrl = DEFAULT_ADMIN_URL): string {
+  const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return url.toString();
 }
