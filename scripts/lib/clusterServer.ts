@@ -39,8 +39,8 @@ export interface ClusterServer {
   serverPid(): number;
   /** From spawning `npm run temporal:cluster -- start` to its "Ready" line, for the latest start. */
   readyMs: number;
-  /** Resident and peak resident memory of temporal-server, MB. */
-  memory(): { rssMb: number; peakRssMb: number };
+  /** Resident and peak resident memory of temporal-server, MB; undefined while it is not running. */
+  memory(): { rssMb: number; peakRssMb: number } | undefined;
   /**
    * Kills temporal-server with `signal` (SIGKILL: a crash) and resolves once it and the script
    * that started it have exited. The databases stay.
@@ -125,6 +125,7 @@ export async function startClusterServer(opts: {
     serverPid: () => current.serverPid,
     readyMs: current.readyMs,
     memory: () => {
+      if (!isAlive(current.serverPid)) return undefined;
       const status = readFileSync(`/proc/${current.serverPid}/status`, 'utf8');
       const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
       return { rssMb: Math.round(kb('VmRSS') / 1024), peakRssMb: Math.round(kb('VmHWM') / 1024) };

@@ -11,6 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { freePort } from '../../scripts/lib/freePort';
 import { loadConfig, type Config } from '../../src/config';
 import { createDb, type Db } from '../../src/db/database';
+import { generateKeySetting } from '../../src/domain/secretBox';
 import { startReceiver, type Receiver, type ReceivedRequest, type Responder } from '../helpers/receiver';
 import { startSmtpServer } from '../helpers/smtp';
 import { spawnUntilLogLine, type SpawnedProcess } from '../../scripts/lib/spawnProcess';
@@ -84,6 +85,8 @@ export async function startTopology(opts: { outputDir: string }): Promise<Topolo
     TEMPORAL_NAMESPACE: 'default',
     HOOKFERRY_TASK_QUEUE: `hookferry-${run}`,
     HOOKFERRY_ADMIN_KEY: CLUSTER_ADMIN_KEY,
+    // Every API and worker of a deployment shares one key for the signing secrets at rest.
+    HOOKFERRY_SECRETS_KEY: generateKeySetting(),
     HOOKFERRY_ALLOWED_CIDRS: '127.0.0.0/8',
     HOOKFERRY_RETRY_DELAY_SCALE: '0.05',
     HOOKFERRY_ATTEMPT_TIMEOUT_MS: '2000',
