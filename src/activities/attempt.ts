@@ -48,9 +48,6 @@ export interface AttemptOptions {
   reserved?: boolean;
 }
 
-/** A delivery whose endpoint is busy comes back after about this long (its workflow backs off further). */
-export const ENDPOINT_BUSY_WAIT_MS = 1_000;
-
 export type LoadedDelivery = NonNullable<Awaited<ReturnType<ReturnType<typeof createAttempter>['loadDeliveries']>>[number]>;
 
 export function createAttempter({ db, config, temporal, send: sendOptions, secretKeys }: ActivityDeps) {
@@ -124,7 +121,7 @@ export function createAttempter({ db, config, temporal, send: sendOptions, secre
     const slot = opts.lane === 'batch' ? await gate.acquire(d.webhook_id) : gate.tryEnter(d.webhook_id);
     if (slot === undefined || slot === 'slow') {
       const slow = slot === 'slow' || gate.isSlow(d.webhook_id);
-      return { status: 'deferred', why: slow ? 'endpoint_slow' : 'endpoint_busy', waitMs: opts.lane === 'batch' ? 0 : ENDPOINT_BUSY_WAIT_MS, reserved: opts.reserved ?? false };
+      return { status: 'deferred', why: slow ? 'endpoint_slow' : 'endpoint_busy', waitMs: gate.nextTurnInMs(d.webhook_id), reserved: opts.reserved ?? false };
     }
     let sent: { headers: Record<string, string>; result: SendResult };
     let startedAt: Date;

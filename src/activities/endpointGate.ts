@@ -6,6 +6,11 @@
  * workflows, which attempt it a few at a time (`slowConcurrency`) and wait their turn otherwise.
  * A busy endpoint that answers quickly is not slow, however long the queue for its slots: the
  * measure is its answers, never the wait. An attempt that comes back quickly clears the mark.
+ *
+ * A delivery that finds no slot is given a turn, not told to poll: turns are spaced by how often
+ * a slot of the endpoint frees up (its typical attempt time over its share), so a thousand
+ * deliveries queued behind a hanging endpoint wake about once each, at their turn, instead of
+ * asking again and again and flooding Temporal and the worker that the healthy endpoints share.
  */
 export interface EndpointGateOptions {
   /** Attempts in flight per endpoint in this worker. */
@@ -18,14 +23,24 @@ export interface EndpointGateOptions {
   slowForMs: number;
 }
 
+/** The shortest spacing of two turns of one endpoint. */
+const MIN_TURN_MS = 5;
+/** What an endpoint's attempts are taken to last until one has come back. */
+const FIRST_TYPICAL_MS = 100;
+/** Weight of the latest attempt in an endpoint's typical attempt time. */
+const TYPICAL_WEIGHT = 0.3;
+
 /** A slot of an endpoint's share: give it back once, saying how the attempt went (if one was made). */
 export interface EndpointSlot {
   leave(attempt?: { timedOut: boolean; durationMs: number }): void;
 }
 
 type Outcome = EndpointSlot | 'slow';
-/** `inFlight`: when each slot in use was taken, by slot number. */
-type Entry = { inFlight: Map<number, number>; slowUntil: number; waiters: Array<(outcome: Outcome) => void> };
+/**
+ * `inFlight`: when each slot in use was taken, by slot number. `typicalMs`: a moving average of
+ * its attempts' durations. `lastTurnAt`: the latest turn given to a waiting delivery.
+ */
+type Entry = { inFlight: Map<number, number>; slowUntil: number; waiters: Array<(outcome: Outcome) => void>; typicalMs: number; lastTurnAt: number };
 
 export function createEndpointGate(opts: EndpointGateOptions) {
   const endpoints = new Map<string, Entry>();
@@ -34,7 +49,7 @@ export function createEndpointGate(opts: EndpointGateOptions) {
   function entry(id: string): Entry {
     let e = endpoints.get(id);
     if (!e) {
-      e = { inFlight: new Map(), slowUntil: 0, waiters: [] };
+      e = { inFlight: new Map(), slowUntil: 0, waiters: [], typicalMs: FIRST_TYPICAL_MS, lastTurnAt: 0 };
       endpoints.set(id, e);
     }
     return e;
@@ -67,11 +82,12 @@ export function createEndpointGate(opts: EndpointGateOptions) {
         if (left) return;
         left = true;
         e.inFlight.delete(slot);
+        if (attempt) e.typicalMs += TYPICAL_WEIGHT * (attempt.durationMs - e.typicalMs);
         if (attempt && (attempt.timedOut || attempt.durationMs > opts.slowAfterMs)) markSlow(e);
         else if (attempt) e.slowUntil = 0;
         const next = e.waiters.shift();
         if (next) next(enter(webhookId, e)); // the freed slot passes straight to the next waiter
-        else if (e.inFlight.size === 0 && !isSlow(e)) endpoints.delete(webhookId);
+        else if (e.inFlight.size === 0 && !isSlow(e) && e.lastTurnAt <= Date.now()) endpoints.delete(webhookId);
       },
     };
   }
@@ -99,7 +115,22 @@ export function createEndpointGate(opts: EndpointGateOptions) {
       });
     },
 
-    /** For a delivery's own workflow: a slot now (a slow endpoint has fewer), or none: wait and come back. */
+    /**
+     * For a delivery that found no slot (or whose endpoint is slow): how long until its turn.
+     * Each call takes the next turn: a slot frees up about every typical attempt time ÷ the
+     * endpoint's share (a slow endpoint's attempts counted as lasting at least slowAfterMs).
+     */
+    nextTurnInMs(webhookId: string): number {
+      const e = entry(webhookId);
+      const slow = isSlow(e);
+      const attemptMs = slow ? Math.max(e.typicalMs, opts.slowAfterMs) : e.typicalMs;
+      const spacing = Math.max(MIN_TURN_MS, attemptMs / (slow ? opts.slowConcurrency : opts.concurrency));
+      const now = Date.now();
+      e.lastTurnAt = Math.max(now, e.lastTurnAt) + spacing;
+      return Math.round(e.lastTurnAt - now);
+    },
+
+    /** For a delivery's own workflow: a slot now (a slow endpoint has fewer), or none: wait for a turn. */
     tryEnter(webhookId: string): EndpointSlot | undefined {
       const e = entry(webhookId);
       if (e.inFlight.size >= (isSlow(e) ? opts.slowConcurrency : opts.concurrency)) return undefined;

@@ -42,8 +42,6 @@ const { creditsAvailable } = proxyLocalActivities<Activities>({ startToCloseTime
  * history limit.
  */
 export const WAITING_MAX_HISTORY_EVENTS = 500;
-/** The longest a delivery waits for a busy endpoint before asking again. */
-export const MAX_BUSY_WAIT_MS = 30_000;
 
 /**
  * A delivery's own workflow, one per attempt series. It takes over when a delivery must wait —
@@ -77,7 +75,6 @@ async function deliver(input: DeliverInput, grantsSoFar: () => number): Promise<
 
   let held = false;
   let reservedSlot = input.reservedSlot ?? false;
-  let busy = 0;
   for (;;) {
     const grantsBefore = grantsSoFar();
     let outcome: AttemptOutcome;
@@ -98,14 +95,13 @@ async function deliver(input: DeliverInput, grantsSoFar: () => number): Promise<
     reservedSlot = false;
 
     if (outcome.status === 'deferred') {
-      // Not attempted, not counted: the rate limit reserved a later slot, or the endpoint had
-      // no slot free here (back off, up to MAX_BUSY_WAIT_MS, while it stays busy).
+      // Not attempted, not counted: the rate limit reserved a later slot, or the endpoint had no
+      // slot free and gave this delivery a turn (src/activities/endpointGate.ts): wait for it.
       reservedSlot = outcome.reserved;
-      await sleep(outcome.why === 'rate_limited' ? outcome.waitMs : Math.min(MAX_BUSY_WAIT_MS, outcome.waitMs * 2 ** busy++));
+      await sleep(outcome.waitMs);
       await continueAsNewIfLong(input, { reservedSlot });
       continue;
     }
-    busy = 0;
     if (outcome.status === 'held') {
       if (!held) setStatus('held');
       held = true;

@@ -83,3 +83,38 @@ test('a slot given back without an attempt (a deferral) teaches nothing', () => 
   slot(gate.tryEnter('g')).leave();
   expect(gate.isSlow('g')).toBe(true);
 });
+
+test('a delivery that finds no slot gets a turn: turns are spaced by how often a slot frees up, one after another', () => {
+  const gate = createEndpointGate(options);
+  // A healthy endpoint in use whose attempts take about 200 ms, share 2: a slot frees about every 100 ms.
+  const first = slot(gate.tryEnter('quick'));
+  for (let i = 0; i < 20; i++) slot(gate.tryEnter('quick')).leave({ timedOut: false, durationMs: 200 });
+  const slots = [first, slot(gate.tryEnter('quick'))];
+  const turns = [gate.nextTurnInMs('quick'), gate.nextTurnInMs('quick'), gate.nextTurnInMs('quick')];
+  expect(turns[0]).toBeGreaterThanOrEqual(90);
+  expect(turns[0]).toBeLessThanOrEqual(110);
+  expect(turns[1] - turns[0]).toBe(turns[0]);
+  expect(turns[2] - turns[1]).toBe(turns[0]);
+  // Time passing uses up turns: the next one is counted from the last turn given, not from now.
+  jest.advanceTimersByTime(150);
+  expect(gate.nextTurnInMs('quick')).toBe(4 * turns[0] - 150);
+  for (const s of slots) s.leave({ timedOut: false, durationMs: 200 });
+});
+
+test('a hanging endpoint gives turns far apart (attempt timeout ÷ its slow share), so its queue does not poll', () => {
+  const gate = createEndpointGate(options); // slow share 1, slowAfterMs 1 s
+  // Marked slow by an attempt in flight too long, before any attempt has come back: turns are a
+  // slowAfterMs apart at least.
+  const hanging = slot(gate.tryEnter('hang'));
+  jest.advanceTimersByTime(1_500);
+  expect(gate.isSlow('hang')).toBe(true);
+  expect(gate.nextTurnInMs('hang')).toBeGreaterThanOrEqual(1_000);
+  // Once its attempts time out after 10 s, it learns: turns spread further apart.
+  hanging.leave({ timedOut: true, durationMs: 10_000 });
+  for (let i = 0; i < 6; i++) slot(gate.tryEnter('hang')).leave({ timedOut: true, durationMs: 10_000 });
+  const a = gate.nextTurnInMs('hang');
+  const b = gate.nextTurnInMs('hang');
+  expect(b - a).toBeGreaterThanOrEqual(8_000);
+  // Another endpoint's turns are its own.
+  expect(gate.nextTurnInMs('other')).toBeLessThan(100);
+});
