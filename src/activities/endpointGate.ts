@@ -17,6 +17,11 @@ export interface EndpointGateOptions {
   concurrency: number;
   /** Attempts in flight per slow endpoint in this worker. */
   slowConcurrency: number;
+  /**
+   * Attempts in flight to slow endpoints in this worker, all of them together: however many
+   * endpoints hang, they hold no more of the worker's activity slots than this.
+   */
+  slowTotal: number;
   /** An attempt taking (or in flight for) longer than this marks its endpoint slow. */
   slowAfterMs: number;
   /** How long a slow mark lasts unless a quick attempt clears it sooner. */
@@ -45,6 +50,8 @@ type Entry = { inFlight: Map<number, number>; slowUntil: number; waiters: Array<
 export function createEndpointGate(opts: EndpointGateOptions) {
   const endpoints = new Map<string, Entry>();
   let slots = 0;
+  /** Slots taken by attempts to endpoints that were slow when they took them. */
+  let slowSlotsInUse = 0;
 
   function entry(id: string): Entry {
     let e = endpoints.get(id);
@@ -73,15 +80,17 @@ export function createEndpointGate(opts: EndpointGateOptions) {
     return false;
   }
 
-  function enter(webhookId: string, e: Entry): EndpointSlot {
+  function enter(webhookId: string, e: Entry, slow = false): EndpointSlot {
     const slot = ++slots;
     e.inFlight.set(slot, Date.now());
+    if (slow) slowSlotsInUse++;
     let left = false;
     return {
       leave(attempt) {
         if (left) return;
         left = true;
         e.inFlight.delete(slot);
+        if (slow) slowSlotsInUse--;
         if (attempt) e.typicalMs += TYPICAL_WEIGHT * (attempt.durationMs - e.typicalMs);
         if (attempt && (attempt.timedOut || attempt.durationMs > opts.slowAfterMs)) markSlow(e);
         else if (attempt) e.slowUntil = 0;
@@ -133,8 +142,10 @@ export function createEndpointGate(opts: EndpointGateOptions) {
     /** For a delivery's own workflow: a slot now (a slow endpoint has fewer), or none: wait for a turn. */
     tryEnter(webhookId: string): EndpointSlot | undefined {
       const e = entry(webhookId);
-      if (e.inFlight.size >= (isSlow(e) ? opts.slowConcurrency : opts.concurrency)) return undefined;
-      return enter(webhookId, e);
+      const slow = isSlow(e);
+      if (e.inFlight.size >= (slow ? opts.slowConcurrency : opts.concurrency)) return undefined;
+      if (slow && slowSlotsInUse >= opts.slowTotal) return undefined;
+      return enter(webhookId, e, slow);
     },
   };
 }

@@ -3,7 +3,7 @@ import { createEndpointGate, type EndpointSlot } from '../../src/activities/endp
 // The endpoint gate alone (pure logic, fake timers): each endpoint's share of a worker, and how
 // an endpoint comes to be treated as slow and stops being so.
 
-const options = { concurrency: 2, slowConcurrency: 1, slowAfterMs: 1_000, slowForMs: 30_000 };
+const options = { concurrency: 2, slowConcurrency: 1, slowTotal: 100, slowAfterMs: 1_000, slowForMs: 30_000 };
 const quick = { timedOut: false, durationMs: 20 };
 
 beforeEach(() => jest.useFakeTimers({ now: Date.parse('2030-01-01T00:00:00Z') }));
@@ -117,4 +117,16 @@ test('a hanging endpoint gives turns far apart (attempt timeout ÷ its slow shar
   expect(b - a).toBeGreaterThanOrEqual(8_000);
   // Another endpoint's turns are its own.
   expect(gate.nextTurnInMs('other')).toBeLessThan(100);
+});
+
+test('slow endpoints together hold no more than slowTotal slots, however many of them there are', () => {
+  const gate = createEndpointGate({ ...options, slowConcurrency: 2, slowTotal: 3 });
+  for (const e of ['s1', 's2', 's3']) slot(gate.tryEnter(e)).leave({ timedOut: true, durationMs: 10_000 });
+  const held = [slot(gate.tryEnter('s1')), slot(gate.tryEnter('s1')), slot(gate.tryEnter('s2'))];
+  expect(gate.tryEnter('s2')).toBeUndefined(); // s2 has a slot of its share left, but the total is used up
+  expect(gate.tryEnter('s3')).toBeUndefined();
+  expect(slot(gate.tryEnter('healthy'))).toBeDefined(); // healthy endpoints are not counted
+  held[0].leave({ timedOut: true, durationMs: 10_000 });
+  expect(slot(gate.tryEnter('s3'))).toBeDefined();
+  expect(gate.tryEnter('s2')).toBeUndefined();
 });
