@@ -132,11 +132,18 @@ export const SETTINGS = {
   TEMPORAL_ADDRESS: setting({
     schema: z.string().optional(),
     group: 'Database and Temporal',
-    readBy: BOTH,
+    readBy: ['api', 'worker', 'temporal'],
     defaultText: 'none (`npm start`: a local dev server)',
     description: 'the Temporal frontend, e.g. `temporal:7233`; required by `npm run api` and `npm run worker`',
   }),
-  TEMPORAL_NAMESPACE: setting({ schema: z.string().default('default'), group: 'Database and Temporal', readBy: BOTH, description: 'the Temporal namespace' }),
+  TEMPORAL_NAMESPACE: setting({ schema: z.string().default('default'), group: 'Database and Temporal', readBy: ['api', 'worker', 'temporal'], description: 'the Temporal namespace' }),
+  TEMPORAL_NAMESPACE_RETENTION_DAYS: setting({
+    schema: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).default(3)),
+    group: 'Database and Temporal',
+    readBy: ['temporal'],
+    readAt: 'scripts/temporal-cluster.ts',
+    description: 'how many days closed workflows stay in the namespace `npm run temporal:cluster` registers',
+  }),
   HOOKFERRY_TASK_QUEUE: setting({ schema: z.string().default('hookferry'), group: 'Database and Temporal', readBy: BOTH, description: 'the Temporal task queue the worker polls and the API starts workflows on' }),
   TEMPORAL_UI_URL: setting({
     schema: z.string().default('http://localhost:8233'),
