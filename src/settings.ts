@@ -179,10 +179,10 @@ export const SETTINGS = {
 
   // --- Signatures and secrets ----------------------------------------------------------------
   HOOKFERRY_SIGNATURE_PRESETS: setting({
-    schema: z.string().default('all').transform(parseSignaturePresets),
+    schema: z.string().default('standard').transform(parseSignaturePresets),
     group: 'Signatures and secrets',
     readBy: WORKER,
-    defaultText: '`all`',
+    defaultText: '`standard`',
     description:
       'signature headers besides the Standard Webhooks ones (always sent), comma-separated: `standard` (none), `outreach` (`X-Kakiyo-Signature: <hex>`), `voice` (`X-Webhook-Signature: sha256=<hex>`), or `all` (both, the default before this setting existed); see *Signatures*',
   }),
