@@ -133,8 +133,8 @@ export const SETTINGS = {
     schema: z.string().optional(),
     group: 'Database and Temporal',
     readBy: ['api', 'worker', 'temporal'],
-    defaultText: 'none (`npm start`: a local dev server)',
-    description: 'the Temporal frontend, e.g. `temporal:7233`; required by `npm run api` and `npm run worker`',
+    defaultText: '`npm run api`/`worker`: `127.0.0.1:7233`; `npm start`: a dev server it starts',
+    description: 'the Temporal frontend, e.g. `temporal:7233`',
   }),
   TEMPORAL_NAMESPACE: setting({ schema: z.string().default('default'), group: 'Database and Temporal', readBy: ['api', 'worker', 'temporal'], description: 'the Temporal namespace' }),
   TEMPORAL_NAMESPACE_RETENTION_DAYS: setting({
