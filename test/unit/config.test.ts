@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { readSetting, SETTINGS } from '../../src/settings';
 
@@ -86,4 +88,33 @@ test('invalid values still stop loadConfig with the variable named', () => {
   expect(() => loadConfig({ LOG_FORMAT: 'text' })).toThrow(/LOG_FORMAT/);
   expect(() => loadConfig({ HOOKFERRY_DELIVERY_WORKFLOWS: 'some' })).toThrow(/HOOKFERRY_DELIVERY_WORKFLOWS/);
   expect(Object.keys(SETTINGS)).toContain('HOOKFERRY_WORKER_MAX_ACTIVITIES');
+});
+
+describe('the table and the code agree', () => {
+  const root = path.resolve(__dirname, '../..');
+  const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
+  const sources = (dir: string): string[] =>
+    readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? sources(path.join(dir, d.name)) : d.name.endsWith('.ts') ? [path.join(dir, d.name)] : []));
+
+  test('every setting is used: by loadConfig, or by the file its readAt names', () => {
+    const config = read('src/config.ts');
+    for (const [name, s] of Object.entries(SETTINGS) as [string, { readAt?: string }][]) {
+      const where = s.readAt ?? 'src/config.ts';
+      const text = s.readAt ? read(s.readAt) : config;
+      expect({ name, where, used: s.readAt ? text.includes(name) : text.includes(`e.${name}`) }).toEqual({ name, where, used: true });
+    }
+  });
+
+  test('src reads no environment variable the table does not describe (only system ones besides)', () => {
+    const system = new Set(['XDG_DATA_HOME', 'XDG_CACHE_HOME', 'GOFLAGS']);
+    const unknown: string[] = [];
+    for (const file of sources('src')) {
+      if (file === path.join('src', 'settings.ts')) continue;
+      for (const m of read(file).matchAll(/\benv(?:\.([A-Z][A-Z0-9_]+)|\[['"]([A-Z][A-Z0-9_]+)['"]\])/g)) {
+        const name = m[1] ?? m[2]!;
+        if (!(name in SETTINGS) && !system.has(name)) unknown.push(`${file}: ${name}`);
+      }
+    }
+    expect(unknown).toEqual([]);
+  });
 });
