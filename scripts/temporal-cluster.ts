@@ -10,6 +10,7 @@
 // deploy/temporal/config.yaml; TEMPORAL_NAMESPACE (default `default`),
 // TEMPORAL_NAMESPACE_RETENTION_DAYS (3) and, for `register`, TEMPORAL_ADDRESS.
 // docker-compose.yml runs `setup` and `register` from this same script.
+import { readSetting } from '../src/settings';
 import { SEARCH_ATTRIBUTE_NAMES } from '../src/temporal/names';
 import { registerNamespaceAndSearchAttributes } from '../src/temporal/registration';
 import { clusterSettings, ensureTemporalServerBinaries, setupTemporalSchemas, startTemporalServer } from '../src/temporal/server';
@@ -20,7 +21,7 @@ function registration(address: string) {
   return {
     address,
     namespace: process.env.TEMPORAL_NAMESPACE || 'default',
-    retentionDays: Number(process.env.TEMPORAL_NAMESPACE_RETENTION_DAYS || 3),
+    retentionDays: readSetting('TEMPORAL_NAMESPACE_RETENTION_DAYS'),
     say,
   };
 }

@@ -16,6 +16,7 @@ import { loadConfig } from './config';
 import { createDb } from './db/database';
 import { DEV_ADMIN_KEY } from './devDefaults';
 import { generateKeySetting, SecretKeyConfigError } from './domain/secretBox';
+import { readSetting } from './settings';
 import { requireSecretKeys, resealSecrets } from './services/webhookSecrets';
 
 const USAGE = `usage:
@@ -29,7 +30,7 @@ const USAGE = `usage:
 class CliError extends Error {}
 
 function baseUrl(): string {
-  return (process.env.HOOKFERRY_URL ?? 'http://localhost:3000').replace(/\/$/, '');
+  return readSetting('HOOKFERRY_URL').replace(/\/$/, '');
 }
 
 async function adminCall<T>(path: string, body: unknown): Promise<T> {
@@ -37,7 +38,7 @@ async function adminCall<T>(path: string, body: unknown): Promise<T> {
   try {
     res = await fetch(`${baseUrl()}${path}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${process.env.HOOKFERRY_ADMIN_KEY ?? DEV_ADMIN_KEY}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${readSetting('HOOKFERRY_ADMIN_KEY') ?? DEV_ADMIN_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
   } catch (err) {

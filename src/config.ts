@@ -1,9 +1,13 @@
-import { z } from 'zod';
 import { parsePresetList, type PresetName } from './domain/catalog';
 import { parseKeyRing, type KeyRing } from './domain/secretBox';
+import { EnvSchema, SIGNATURE_PRESETS } from './settings';
 import type { DeliveryWorkflows } from './workflows/types';
 
-/** Every knob Hookferry reads from the environment, parsed once. */
+/**
+ * Every knob Hookferry reads from the environment, parsed once. Each variable, its default and
+ * its one-line description are in the settings table (src/settings.ts), which the README's
+ * configuration table is generated from.
+ */
 export interface Config {
   port: number;
   /** HOST: the address the API listens on; undefined = every interface (npm start sets 127.0.0.1). */
@@ -72,64 +76,22 @@ export interface Config {
   temporalMetricsAddress: string | undefined;
   /** How often a worker samples the backlog gauges from PostgreSQL. */
   backlogSampleMs: number;
+  /** The Temporal worker's limits (Worker.create options of the same names). */
+  worker: {
+    maxConcurrentActivityTaskExecutions: number;
+    maxConcurrentWorkflowTaskExecutions: number;
+    maxCachedWorkflows: number;
+    maxEagerActivityReservationsPerWorkflowTask: number;
+    stickyQueueScheduleToStartTimeoutMs: number;
+  };
 }
-
-const intFrom = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
-
-const EnvSchema = z.object({
-  PORT: intFrom(3000),
-  HOST: z.string().optional(),
-  DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/hookferry'),
-  TEMPORAL_ADDRESS: z.string().optional(),
-  TEMPORAL_NAMESPACE: z.string().default('default'),
-  HOOKFERRY_TASK_QUEUE: z.string().default('hookferry'),
-  TEMPORAL_UI_URL: z.string().default('http://localhost:8233'),
-  HOOKFERRY_PUBLIC_URL: z.string().optional(),
-  HOOKFERRY_ADMIN_KEY: z.string().optional(),
-  SMTP_URL: z.string().optional(),
-  SMTP_FROM: z.string().default('Hookferry <hookferry@localhost>'),
-  HOOKFERRY_ALLOWED_CIDRS: z.string().default(''),
-  HOOKFERRY_PRESETS: z.string().optional(),
-  HOOKFERRY_FAILURE_THRESHOLD: intFrom(4),
-  HOOKFERRY_ATTEMPT_TIMEOUT_MS: intFrom(10_000),
-  HOOKFERRY_RETRY_DELAY_SCALE: z.coerce.number().positive().default(1),
-  HOOKFERRY_MAX_RETRY_AFTER_MS: intFrom(3_600_000),
-  HOOKFERRY_MAX_PAYLOAD_BYTES: intFrom(256 * 1024),
-  // At most 1,000: JSON.stringify overflows near 4,000 levels, PostgreSQL's jsonb parser earlier.
-  HOOKFERRY_MAX_JSON_DEPTH: z.coerce.number().int().min(1).max(1000).default(64),
-  HOOKFERRY_MAX_BATCH_BYTES: intFrom(5 * 1024 * 1024),
-  HOOKFERRY_MAX_RESPONSE_BYTES: intFrom(64 * 1024),
-  HOOKFERRY_DELIVERY_COST: intFrom(2),
-  HOOKFERRY_SHA256_SIGNATURE_HEADER: z.string().default('X-Webhook-Signature'),
-  HOOKFERRY_HEX_SIGNATURE_HEADER: z.string().default('X-Kakiyo-Signature'),
-  HOOKFERRY_SECRET_ROTATION_GRACE_MS: intFrom(24 * 3_600_000),
-  HOOKFERRY_SECRETS_KEY: z.string().optional(),
-  HOOKFERRY_SECRETS_OLD_KEYS: z.string().optional(),
-  HOOKFERRY_HELD_RECHECK_MS: intFrom(60_000),
-  HOOKFERRY_RATE_LIMIT_PER_MINUTE: intFrom(6000),
-  HOOKFERRY_API_KEY_CACHE_MS: intFrom(5_000),
-  HOOKFERRY_DISPATCH_WINDOW_MS: intFrom(100),
-  HOOKFERRY_DISPATCH_MAX_EVENTS: z.coerce.number().int().min(1).max(1000).default(200),
-  HOOKFERRY_DELIVERY_WORKFLOWS: z.enum(['as-needed', 'every']).default('as-needed'),
-  HOOKFERRY_FIRST_ATTEMPT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(100),
-  HOOKFERRY_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
-  HOOKFERRY_SLOW_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
-  HOOKFERRY_SLOW_ENDPOINT_MS: z.coerce.number().int().min(1).default(2_000),
-  HOOKFERRY_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
-  HOOKFERRY_RECONCILE_MARGIN_MS: intFrom(60_000),
-  LOG_LEVEL: z.string().default('info'),
-  // Read by src/logger.ts before the config exists; listed here so a typo fails loudly.
-  LOG_FORMAT: z.enum(['json', 'pretty', '']).optional(),
-  HOOKFERRY_METRICS_PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(65535).optional()),
-  HOOKFERRY_METRICS_ALLOW_CIDRS: z.string().default('127.0.0.0/8,::1'),
-  HOOKFERRY_METRICS_TOKEN: z.string().optional(),
-  HOOKFERRY_TEMPORAL_METRICS_ADDRESS: z.string().optional(),
-  HOOKFERRY_BACKLOG_SAMPLE_MS: z.coerce.number().int().min(1000).default(15_000),
-});
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = EnvSchema.parse(env);
   const blankToUndefined = (s: string | undefined) => (s && s.trim() !== '' ? s.trim() : undefined);
+  // The chosen presets' headers; a header variable that is set renames its header (empty: omits it).
+  const preset: { sha256Header?: string; hexHeader?: string } = Object.assign({}, ...e.HOOKFERRY_SIGNATURE_PRESETS.map((name) => SIGNATURE_PRESETS[name]));
+  const header = (value: string | undefined, fromPreset: string | undefined) => (value === undefined ? fromPreset : blankToUndefined(value));
   return {
     port: e.PORT,
     host: blankToUndefined(e.HOST),
@@ -153,8 +115,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBatchBytes: e.HOOKFERRY_MAX_BATCH_BYTES,
     maxResponseBytes: e.HOOKFERRY_MAX_RESPONSE_BYTES,
     deliveryCost: e.HOOKFERRY_DELIVERY_COST,
-    sha256SignatureHeader: blankToUndefined(e.HOOKFERRY_SHA256_SIGNATURE_HEADER),
-    hexSignatureHeader: blankToUndefined(e.HOOKFERRY_HEX_SIGNATURE_HEADER),
+    sha256SignatureHeader: header(e.HOOKFERRY_SHA256_SIGNATURE_HEADER, preset.sha256Header),
+    hexSignatureHeader: header(e.HOOKFERRY_HEX_SIGNATURE_HEADER, preset.hexHeader),
     secretRotationGraceMs: e.HOOKFERRY_SECRET_ROTATION_GRACE_MS,
     secretKeys: parseKeyRing(e.HOOKFERRY_SECRETS_KEY, e.HOOKFERRY_SECRETS_OLD_KEYS),
     heldRecheckMs: e.HOOKFERRY_HELD_RECHECK_MS,
@@ -175,5 +137,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: blankToUndefined(e.HOOKFERRY_METRICS_TOKEN),
     temporalMetricsAddress: blankToUndefined(e.HOOKFERRY_TEMPORAL_METRICS_ADDRESS),
     backlogSampleMs: e.HOOKFERRY_BACKLOG_SAMPLE_MS,
+    worker: {
+      maxConcurrentActivityTaskExecutions: e.HOOKFERRY_WORKER_MAX_ACTIVITIES,
+      maxConcurrentWorkflowTaskExecutions: e.HOOKFERRY_WORKER_MAX_WORKFLOW_TASKS,
+      maxCachedWorkflows: e.HOOKFERRY_WORKER_MAX_CACHED_WORKFLOWS,
+      maxEagerActivityReservationsPerWorkflowTask: e.HOOKFERRY_WORKER_MAX_EAGER_ACTIVITIES,
+      stickyQueueScheduleToStartTimeoutMs: e.HOOKFERRY_WORKER_STICKY_TIMEOUT_MS,
+    },
   };
 }

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { readSetting } from './settings';
 
 /**
  * Where `npm start` keeps state that must survive a restart (an embedded PostgreSQL's data, the
@@ -7,12 +8,13 @@ import path from 'node:path';
  * XDG data directory (`$XDG_DATA_HOME/hookferry`, by default `~/.local/share/hookferry`).
  */
 export function hookferryDataDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.HOOKFERRY_DATA_DIR) return path.resolve(env.HOOKFERRY_DATA_DIR);
+  const chosen = readSetting('HOOKFERRY_DATA_DIR', env);
+  if (chosen) return path.resolve(chosen);
   const base = env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
   return path.join(base, 'hookferry');
 }
 
 /** Whether hookferryDataDir() is the default one, i.e. no variable chose it. */
 export function isDefaultDataDir(env: NodeJS.ProcessEnv = process.env): boolean {
-  return !env.HOOKFERRY_DATA_DIR && !env.XDG_DATA_HOME;
+  return !readSetting('HOOKFERRY_DATA_DIR', env) && !env.XDG_DATA_HOME;
 }

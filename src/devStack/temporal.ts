@@ -2,6 +2,7 @@
 // file) lives in Hookferry's data directory, so a restart resumes every workflow where it was.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { readSetting } from '../settings';
 import { ensureTemporalCli } from '../temporal/cli';
 import { startDevServer } from '../temporal/devServer';
 
@@ -21,7 +22,7 @@ export interface DevTemporal {
  * (`<data dir>/temporal.db` for npm start; none, i.e. in memory, for `npm run temporal`).
  */
 export function temporalStateFile(env: NodeJS.ProcessEnv, fallback: string | undefined): string | undefined {
-  const chosen = env.TEMPORAL_DB_FILE?.trim();
+  const chosen = readSetting('TEMPORAL_DB_FILE', env)?.trim();
   if (chosen === IN_MEMORY) return undefined;
   if (chosen) return path.resolve(chosen);
   return fallback;

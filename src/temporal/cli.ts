@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { readSetting } from '../settings';
 import { StartupProblem } from '../startupProblem';
 import { goInstall, onPath, sayOnStderr, temporalCacheDir, type MeasuredBuild, type Say } from './goInstall';
 
@@ -22,7 +23,7 @@ export const CLI_COLD_BUILD: MeasuredBuild = { packages: 1296, cpuSeconds: 430, 
  * builds it from Go modules into the cache (minutes on a first run; progress is shown).
  */
 export async function ensureTemporalCli(say: Say = sayOnStderr): Promise<string> {
-  const fromEnv = process.env.TEMPORAL_CLI_PATH;
+  const fromEnv = readSetting('TEMPORAL_CLI_PATH');
   if (fromEnv) {
     if (!existsSync(fromEnv)) throw new StartupProblem(`TEMPORAL_CLI_PATH=${fromEnv} does not exist`);
     return fromEnv;

@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
+import { readSetting } from '../settings';
 import { portAnswers, stopProcess } from './devServer';
 import { goInstall, onPath, reportedVersion, sayOnStderr, temporalCacheDir, type MeasuredBuild, type Say } from './goInstall';
 
@@ -48,7 +49,7 @@ export async function ensureTemporalServerBinaries<B extends ServerBinary>(
   const found = {} as Record<B, string>;
   const missing: B[] = [];
   for (const name of wanted) {
-    const fromEnv = process.env[SERVER_BINARIES[name].envPath];
+    const fromEnv = readSetting(SERVER_BINARIES[name].envPath);
     if (fromEnv) {
       if (!existsSync(fromEnv)) throw new Error(`${SERVER_BINARIES[name].envPath}=${fromEnv} does not exist`);
       found[name] = fromEnv;

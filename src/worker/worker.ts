@@ -45,19 +45,20 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     taskQueue: config.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities,
+    // The limits are settings (HOOKFERRY_WORKER_*, src/settings.ts; defaults measured in bench/README.md).
     // Deliveries are I/O-bound: many attempts can wait on receivers at once.
-    maxConcurrentActivityTaskExecutions: 200,
-    maxConcurrentWorkflowTaskExecutions: 100,
+    maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivityTaskExecutions,
+    maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTaskExecutions,
     // Delivery workflows stay cached between their two workflow tasks, so a slow receiver
     // never forces a history replay; completed ones leave the cache at once.
-    maxCachedWorkflows: 2_000,
+    maxCachedWorkflows: config.worker.maxCachedWorkflows,
     // One V8 context for every workflow (the SDK default, stated because it matters): the
     // per-workflow context alternative costs several times the CPU per delivery.
     reuseV8Context: true,
     // The dev server hands a workflow task's first activity straight back (eager execution):
     // attemptDelivery starts without a task-queue round trip.
-    maxEagerActivityReservationsPerWorkflowTask: 3,
-    stickyQueueScheduleToStartTimeout: '10s',
+    maxEagerActivityReservationsPerWorkflowTask: config.worker.maxEagerActivityReservationsPerWorkflowTask,
+    stickyQueueScheduleToStartTimeout: config.worker.stickyQueueScheduleToStartTimeoutMs,
     // Poller counts stay at the SDK defaults (10 workflow, 10 activity): fewer pollers did not
     // lower CPU per delivery measurably (bench/README.md).
   });

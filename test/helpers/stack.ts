@@ -109,6 +109,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     // (tests of timeouts set a short one themselves).
     HOOKFERRY_ATTEMPT_TIMEOUT_MS: '10000',
     HOOKFERRY_HELD_RECHECK_MS: '60000',
+    // Every signature header Hookferry can send (Standard Webhooks and both seed styles), so the
+    // tests check them all (verifySignatures).
+    HOOKFERRY_SIGNATURE_PRESETS: 'all',
     SMTP_URL: smtp?.url ?? '',
     LOG_LEVEL: 'silent',
     ...opts.env,

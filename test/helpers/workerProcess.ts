@@ -22,6 +22,8 @@ export async function spawnWorker(config: Config, env: Record<string, string> = 
       HOOKFERRY_RETRY_DELAY_SCALE: String(config.retryDelayScale),
       HOOKFERRY_ATTEMPT_TIMEOUT_MS: String(config.attemptTimeoutMs),
       SMTP_URL: config.smtpUrl ?? '',
+      // The headers of the in-process worker: a test sees the same requests from either.
+      HOOKFERRY_SIGNATURE_PRESETS: 'all',
       ...(config.secretKeys ? keyRingSettings(config.secretKeys) : {}),
       // The reconciler at test speed: it looks every second at work overdue by two.
       HOOKFERRY_RECONCILE_INTERVAL_MS: '1000',

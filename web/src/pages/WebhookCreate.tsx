@@ -27,7 +27,7 @@ export function WebhookCreate() {
         <SecretPanel
           title={`Signing secret for “${created.name}”`}
           secret={created.secret}
-          note="Deliveries carry Standard Webhooks headers (webhook-id, webhook-timestamp, webhook-signature) plus the signature headers of your preset."
+          note="Deliveries carry Standard Webhooks headers (webhook-id, webhook-timestamp, webhook-signature) plus any signature headers the deployment's preset adds (HOOKFERRY_SIGNATURE_PRESETS)."
         >
           <button type="button" className="button button-primary" onClick={() => navigate(paths.webhook(created.id))}>
             Continue to webhook
