@@ -47,7 +47,8 @@ const BOTH = ['api', 'worker'] as const;
  * Named sets of signature headers sent besides the Standard Webhooks ones, for receivers built to
  * a product's documented style (the seeds): Kakiyo's docs (the `outreach` catalog) promise an
  * `X-Kakiyo-Signature` bare-hex header, KrosAI's (the `voice` catalog) `X-Webhook-Signature:
- * sha256=<hex>`. Neither is a default: a deployment chooses them (HOOKFERRY_SIGNATURE_PRESETS).
+ * sha256=<hex>`. Both are sent by default (`all`), as those documents promise; a deployment whose
+ * receivers verify Standard Webhooks only narrows it to `standard` (HOOKFERRY_SIGNATURE_PRESETS).
  */
 export const SIGNATURE_PRESETS = {
   standard: {},
@@ -179,12 +180,12 @@ export const SETTINGS = {
 
   // --- Signatures and secrets ----------------------------------------------------------------
   HOOKFERRY_SIGNATURE_PRESETS: setting({
-    schema: z.string().default('standard').transform(parseSignaturePresets),
+    schema: z.string().default('all').transform(parseSignaturePresets),
     group: 'Signatures and secrets',
     readBy: WORKER,
-    defaultText: '`standard`',
+    defaultText: '`all`',
     description:
-      'signature headers besides the Standard Webhooks ones (always sent), comma-separated: `standard` (none), `outreach` (`X-Kakiyo-Signature: <hex>`), `voice` (`X-Webhook-Signature: sha256=<hex>`), or `all` (both, the default before this setting existed); see *Signatures*',
+      'signature headers besides the Standard Webhooks ones (always sent), comma-separated: `standard` (none), `outreach` (`X-Kakiyo-Signature: <hex>`), `voice` (`X-Webhook-Signature: sha256=<hex>`), or `all` (both, as the product documents promise); see *Signatures*',
   }),
   HOOKFERRY_SHA256_SIGNATURE_HEADER: setting({
     schema: z.string().optional(),

@@ -51,8 +51,8 @@ describe('signature headers', () => {
     return { sha256: c.sha256SignatureHeader, hex: c.hexSignatureHeader };
   };
 
-  test('by default only the Standard Webhooks headers: no customer-specific header', () => {
-    expect(headers({})).toEqual({ sha256: undefined, hex: undefined });
+  test('by default every header the product documents promise; `standard` sends the Standard Webhooks ones only', () => {
+    expect(headers({})).toEqual({ sha256: 'X-Webhook-Signature', hex: 'X-Kakiyo-Signature' });
     expect(headers({ HOOKFERRY_SIGNATURE_PRESETS: 'standard' })).toEqual({ sha256: undefined, hex: undefined });
   });
 
@@ -65,7 +65,7 @@ describe('signature headers', () => {
 
   test('the header variables rename a header, or omit it when empty, whatever the preset', () => {
     expect(headers({ HOOKFERRY_SIGNATURE_PRESETS: 'all', HOOKFERRY_HEX_SIGNATURE_HEADER: '' })).toEqual({ sha256: 'X-Webhook-Signature', hex: undefined });
-    expect(headers({ HOOKFERRY_HEX_SIGNATURE_HEADER: 'X-Acme-Signature' })).toEqual({ sha256: undefined, hex: 'X-Acme-Signature' });
+    expect(headers({ HOOKFERRY_SIGNATURE_PRESETS: 'standard', HOOKFERRY_HEX_SIGNATURE_HEADER: 'X-Acme-Signature' })).toEqual({ sha256: undefined, hex: 'X-Acme-Signature' });
     expect(headers({ HOOKFERRY_SIGNATURE_PRESETS: 'outreach', HOOKFERRY_SHA256_SIGNATURE_HEADER: 'X-Sig' })).toEqual({ sha256: 'X-Sig', hex: 'X-Kakiyo-Signature' });
   });
 
