@@ -59,6 +59,8 @@ export interface Config {
   endpointConcurrency: number;
   /** Attempts in flight per slow endpoint in one worker; its other deliveries wait in their own workflows. */
   slowEndpointConcurrency: number;
+  /** Attempts in flight to all slow endpoints together in one worker. */
+  slowEndpointsTotal: number;
   /** An endpoint that times out, or keeps an attempt waiting for its slot longer than this, is slow. */
   slowEndpointMs: number;
   /** How often each worker's reconciler looks for work whose workflow is missing or closed. */
@@ -128,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     firstAttemptConcurrency: e.HOOKFERRY_FIRST_ATTEMPT_CONCURRENCY,
     endpointConcurrency: e.HOOKFERRY_ENDPOINT_CONCURRENCY,
     slowEndpointConcurrency: e.HOOKFERRY_SLOW_ENDPOINT_CONCURRENCY,
+    slowEndpointsTotal: e.HOOKFERRY_SLOW_ENDPOINTS_TOTAL,
     slowEndpointMs: e.HOOKFERRY_SLOW_ENDPOINT_MS,
     reconcileIntervalMs: e.HOOKFERRY_RECONCILE_INTERVAL_MS,
     reconcileMarginMs: e.HOOKFERRY_RECONCILE_MARGIN_MS,

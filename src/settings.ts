@@ -256,6 +256,12 @@ export const SETTINGS = {
     description: 'an endpoint that times out, or keeps an attempt waiting for a slot longer, is slow: its deliveries leave the batch',
   }),
   HOOKFERRY_SLOW_ENDPOINT_CONCURRENCY: setting({ schema: bounded(1, 1000, 4), group: 'Throughput', readBy: WORKER, description: 'attempts in flight per slow endpoint in one worker' }),
+  HOOKFERRY_SLOW_ENDPOINTS_TOTAL: setting({
+    schema: bounded(1, 10_000, 50),
+    group: 'Throughput',
+    readBy: WORKER,
+    description: 'attempts in flight to all slow endpoints together in one worker, however many there are (keep it well under HOOKFERRY_WORKER_MAX_ACTIVITIES); the rest wait for a turn',
+  }),
 
   // --- Worker --------------------------------------------------------------------------------
   HOOKFERRY_WORKER_MAX_ACTIVITIES: setting({

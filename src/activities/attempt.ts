@@ -13,8 +13,6 @@ import { createSuccessRecorder } from './successRecorder';
 
 /** How long an endpoint stays marked slow unless a quick attempt clears it sooner. */
 const SLOW_MARK_MS = 30_000;
-/** Attempts in flight to slow endpoints, all together, in one worker: a quarter of its activity slots (src/worker/worker.ts). */
-const SLOW_ENDPOINTS_TOTAL = 50;
 
 // One HTTP attempt of a delivery and the bookkeeping around it, shared by the dispatch
 // workflow's first attempts (attemptFirstDeliveries) and the delivery workflow's retries
@@ -59,7 +57,7 @@ export function createAttempter({ db, config, temporal, send: sendOptions, secre
   const gate = createEndpointGate({
     concurrency: config.endpointConcurrency,
     slowConcurrency: config.slowEndpointConcurrency,
-    slowTotal: SLOW_ENDPOINTS_TOTAL,
+    slowTotal: config.slowEndpointsTotal,
     slowAfterMs: config.slowEndpointMs,
     slowForMs: SLOW_MARK_MS,
   });
