@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
 import { sql } from 'kysely';
-import { ApiError, notFound } from '../api/errors';
 import type { Config } from '../config';
 import type { Db } from '../db/database';
 import type { Delivery, DeliveryAttempt, DeliveryStatus } from '../db/schema';
+import { AppError, notFound } from '../domain/errors';
 import { deliveryWorkflowId } from '../temporal/names';
 import { forEachConcurrently } from '../concurrency';
 import type { Logger } from '../logger';
@@ -94,7 +94,7 @@ export function createDeliveryService({ db, config, temporal, log }: DeliverySer
       .where('series', '=', d.series)
       .where('status', 'in', TERMINAL)
       .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) throw new ApiError(409, 'delivery_in_progress', 'the delivery is being retried already');
+    if (Number(updated.numUpdatedRows) === 0) throw new AppError('conflict', 'delivery_in_progress', 'the delivery is being retried already');
     const ref = { deliveryId: d.id, series, webhookId: d.webhook_id, teamId: d.team_id, eventType: d.event_type, test: d.test };
     await startDeliveryWorkflow(temporal, config.taskQueue, ref, {}, 'pending').catch((err) => {
       log.warn({ err: String(err), deliveryId: d.id }, 're-send stored; its workflow will be started by the reconciler');
@@ -105,7 +105,7 @@ export function createDeliveryService({ db, config, temporal, log }: DeliverySer
   async function assertWebhookEnabled(teamId: string, webhookId: string) {
     const w = await db.selectFrom('webhooks').select(['enabled', 'deleted_at']).where('id', '=', webhookId).where('team_id', '=', teamId).executeTakeFirst();
     if (!w || w.deleted_at) throw notFound('webhook');
-    if (!w.enabled) throw new ApiError(409, 'webhook_disabled', 'the webhook is disabled; enable it before re-sending deliveries');
+    if (!w.enabled) throw new AppError('conflict', 'webhook_disabled', 'the webhook is disabled; enable it before re-sending deliveries');
   }
 
   /**
@@ -138,7 +138,7 @@ export function createDeliveryService({ db, config, temporal, log }: DeliverySer
       if (row.response !== null) return row.response as T;
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new ApiError(409, 'idempotency_in_progress', 'a request with this Idempotency-Key is still being handled');
+    throw new AppError('conflict', 'idempotency_in_progress', 'a request with this Idempotency-Key is still being handled');
   }
 
   return {
@@ -188,7 +188,7 @@ export function createDeliveryService({ db, config, temporal, log }: DeliverySer
     async retry(teamId: string, id: string, idempotencyKey?: string) {
       return idempotent(teamId, `retry:${id}`, idempotencyKey, async () => {
         const d = await find(teamId, id);
-        if (!TERMINAL.includes(d.status)) throw new ApiError(409, 'delivery_in_progress', `the delivery is ${d.status}; only finished deliveries can be re-sent`);
+        if (!TERMINAL.includes(d.status)) throw new AppError('conflict', 'delivery_in_progress', `the delivery is ${d.status}; only finished deliveries can be re-sent`);
         await assertWebhookEnabled(teamId, d.webhook_id);
         return replay(d);
       });
@@ -207,7 +207,7 @@ export function createDeliveryService({ db, config, temporal, log }: DeliverySer
             await replay(d);
             started++;
           } catch (err) {
-            if (!(err instanceof ApiError && err.code === 'delivery_in_progress')) throw err;
+            if (!(err instanceof AppError && err.code === 'delivery_in_progress')) throw err;
           }
         }
         return { started, deliveryIds: failed.map((d) => d.id) };

@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
 import { sql } from 'kysely';
-import { ApiError, notFound } from '../api/errors';
 import type { Config } from '../config';
 import type { Db } from '../db/database';
 import type { LastFailure, Webhook } from '../db/schema';
+import { AppError, notFound } from '../domain/errors';
 import type { RetryScheduleSetting } from '../domain/retrySchedule';
 import { openSecret, sealSecret, SecretUnavailableError, type KeyRing } from '../domain/secretBox';
 import { generateSecret, secretProblem } from '../domain/secrets';
@@ -65,12 +65,12 @@ export function createWebhookService(deps: WebhookServiceDeps) {
   async function validate(input: Partial<WebhookInput>): Promise<void> {
     if (input.url !== undefined) {
       const problem = await webhookUrlProblem(input.url, policy);
-      if (problem) throw new ApiError(400, 'invalid_url', `url ${problem}`, [{ path: 'url', message: problem }]);
+      if (problem) throw new AppError('invalid', 'invalid_url', `url ${problem}`, [{ path: 'url', message: problem }]);
     }
     if (input.events !== undefined) {
       const unknown = await catalog.unknownSubscriptions(input.events);
       if (unknown.length) {
-        throw new ApiError(400, 'unknown_event_types', `unknown event types: ${unknown.join(', ')}`, {
+        throw new AppError('invalid', 'unknown_event_types', `unknown event types: ${unknown.join(', ')}`, {
           unknown,
           hint: 'GET /v1/webhooks/test/events lists the valid ids; use * for all events or <category>.* for a category',
         });
@@ -78,7 +78,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     }
     if (input.secret !== undefined) {
       const problem = secretProblem(input.secret);
-      if (problem) throw new ApiError(400, 'weak_secret', `secret ${problem}`, [{ path: 'secret', message: problem }]);
+      if (problem) throw new AppError('invalid', 'weak_secret', `secret ${problem}`, [{ path: 'secret', message: problem }]);
     }
   }
 
@@ -126,7 +126,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
         await startHealth(w);
         return { ...presentWebhook(w), secret };
       } catch (err) {
-        if (nameTaken(err)) throw new ApiError(409, 'name_taken', `a webhook named "${input.name}" already exists`);
+        if (nameTaken(err)) throw new AppError('conflict', 'name_taken', `a webhook named "${input.name}" already exists`);
         throw err;
       }
     },
@@ -163,7 +163,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
           .executeTakeFirstOrThrow();
         return presentWebhook(w);
       } catch (err) {
-        if (nameTaken(err)) throw new ApiError(409, 'name_taken', `a webhook named "${input.name}" already exists`);
+        if (nameTaken(err)) throw new AppError('conflict', 'name_taken', `a webhook named "${input.name}" already exists`);
         throw err;
       }
     },

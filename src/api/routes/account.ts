@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { notFound } from '../errors';
+import { notFound } from '../../domain/errors';
 import type { RouteTable } from '../route';
 
 export function registerAccountRoutes(t: RouteTable): void {

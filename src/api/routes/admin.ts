@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { issueApiKey } from '../../services/apiKeys';
 import { grantCredits } from '../../services/credits';
 import { createTeam } from '../../services/teams';
-import { notFound } from '../errors';
+import { notFound } from '../../domain/errors';
 import { ErrorSchema, type RouteTable } from '../route';
 import { CreateEventTypeBody, CreateTeamBody, GrantCreditsBody, Text } from '../schemas';
 

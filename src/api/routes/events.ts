@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { countBatchItems } from '../../metrics/api';
 import { MAX_BATCH_EVENTS, presentEvent, presentEventJson, type BatchItemResult } from '../../services/events';
-import { ApiError, notFound, zodDetails } from '../errors';
+import { AppError, notFound } from '../../domain/errors';
+import { toApiError, zodDetails } from '../errors';
 import { ErrorSchema, type RouteTable } from '../route';
 import { Delivery, DeliveryWithAttempts, EventView, IdParams, IngestBatchBody, IngestBatchDocument, IngestBatchItem, IngestBatchResult, IngestEventBody, ListDeliveriesQuery, ListTeamDeliveriesQuery, RecoverBody } from '../schemas';
 
@@ -9,7 +10,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 function idempotencyKey(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
-  if (!IDEMPOTENCY_KEY.test(header)) throw new ApiError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1-200 printable ASCII characters');
+  if (!IDEMPOTENCY_KEY.test(header)) throw new AppError('invalid', 'invalid_idempotency_key', 'Idempotency-Key must be 1-200 printable ASCII characters');
   return header;
 }
 
@@ -18,7 +19,7 @@ const DeliveryPage = z.object({ data: z.array(Delivery), nextCursor: z.string().
 /** The answer for one item of a batch, in the terms a single POST /v1/events would use. */
 function presentBatchItem(r: BatchItemResult) {
   if ('error' in r) {
-    const { status, code, message, details } = r.error;
+    const { status, code, message, details } = toApiError(r.error);
     return { index: r.index, status, error: { code, message, ...(details !== undefined ? { details } : {}) } };
   }
   return { index: r.index, status: 202, id: r.event.id, replayed: r.replayed };
@@ -41,9 +42,9 @@ export function registerEventRoutes(t: RouteTable): void {
       const allowed = 1 + extra.granted;
       const retryAfter = String(Math.ceil(extra.waitMs / 1000));
       const items = body.events.map((raw, index) => {
-        if (index >= allowed) return new ApiError(429, 'rate_limited', `too many events for this API key; retry after ${retryAfter} s`, { retryAfterSeconds: Number(retryAfter) });
+        if (index >= allowed) return new AppError('rate_limited', 'rate_limited', `too many events for this API key; retry after ${retryAfter} s`, { retryAfterSeconds: Number(retryAfter) });
         const parsed = IngestBatchItem.safeParse(raw);
-        if (!parsed.success) return new ApiError(400, 'validation_error', `events[${index}] is not valid`, zodDetails(parsed.error));
+        if (!parsed.success) return new AppError('invalid', 'validation_error', `events[${index}] is not valid`, zodDetails(parsed.error));
         const { event, data, id, idempotencyKey } = parsed.data;
         return { event, data, idempotencyKey: idempotencyKey ?? id };
       });
