@@ -5,10 +5,8 @@ import type { Db } from '../db/database';
 import type { Delivery, DeliveryAttempt, DeliveryStatus } from '../db/schema';
 import { AppError, notFound } from '../domain/errors';
 import { deliveryWorkflowId } from '../temporal/names';
-import { forEachConcurrently } from '../concurrency';
 import type { Logger } from '../logger';
 import { startDeliveryWorkflow } from './deliveryWorkflows';
-import { creditsGrantedSignal } from '../workflows/signals';
 import { cursorTimestamp, decodeCursor, encodeCursor } from './pagination';
 
 export interface DeliveryServiceDeps {
@@ -30,49 +28,7 @@ export interface DeliveryListQuery {
 
 const TERMINAL: DeliveryStatus[] = ['succeeded', 'failed', 'cancelled'];
 
-export function workflowUrl(config: Config, workflowId: string): string {
-  return `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`;
-}
-
 export function createDeliveryService({ db, config, temporal, log }: DeliveryServiceDeps) {
-  function present(d: Delivery) {
-    return {
-      id: d.id,
-      eventId: d.event_id,
-      webhookId: d.webhook_id,
-      eventType: d.event_type,
-      test: d.test,
-      status: d.status,
-      attemptCount: d.attempt_count,
-      series: d.series,
-      lastStatusCode: d.last_status_code,
-      lastError: d.last_error,
-      nextAttemptAt: d.next_attempt_at?.toISOString() ?? null,
-      createdAt: d.created_at.toISOString(),
-      completedAt: d.completed_at?.toISOString() ?? null,
-      dispatchWorkflowId: d.dispatch_workflow_id,
-      dispatchWorkflowUrl: workflowUrl(config, d.dispatch_workflow_id),
-      deliveryWorkflowId: d.delivery_workflow_id,
-      deliveryWorkflowUrl: d.delivery_workflow_id ? workflowUrl(config, d.delivery_workflow_id) : null,
-    };
-  }
-
-  function presentAttempt(a: DeliveryAttempt) {
-    return {
-      series: a.series,
-      attemptNumber: a.attempt_number,
-      startedAt: a.started_at.toISOString(),
-      durationMs: a.duration_ms,
-      statusCode: a.status_code,
-      responseBody: a.response_body,
-      responseTruncated: a.response_truncated,
-      errorClass: a.error_class,
-      errorMessage: a.error_message,
-      succeeded: a.succeeded,
-      requestHeaders: a.request_headers,
-    };
-  }
-
   async function find(teamId: string, id: string): Promise<Delivery> {
     const d = await db.selectFrom('deliveries').selectAll().where('id', '=', id).where('team_id', '=', teamId).executeTakeFirst();
     if (!d) throw notFound('delivery');
@@ -142,15 +98,14 @@ export function createDeliveryService({ db, config, temporal, log }: DeliverySer
   }
 
   return {
-    present,
-
-    async get(teamId: string, id: string) {
+    /** A delivery with every attempt and the exact body it sends. */
+    async get(teamId: string, id: string): Promise<{ delivery: Delivery; requestBody: string; attempts: DeliveryAttempt[] }> {
       const d = await find(teamId, id);
       const [attempts, event] = await Promise.all([
         db.selectFrom('delivery_attempts').selectAll().where('delivery_id', '=', id).orderBy('id').execute(),
         db.selectFrom('events').select('payload').where('id', '=', d.event_id).executeTakeFirstOrThrow(),
       ]);
-      return { ...present(d), requestBody: event.payload, attempts: attempts.map(presentAttempt) };
+      return { delivery: d, requestBody: event.payload, attempts };
     },
 
     /**
@@ -177,12 +132,11 @@ export function createDeliveryService({ db, config, temporal, log }: DeliverySer
       const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];
-      return { data: page.map((d) => present(d)), nextCursor: rows.length > q.limit && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null };
+      return { data: page, nextCursor: rows.length > q.limit && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null };
     },
 
-    async listForEvent(eventId: string) {
-      const rows = await db.selectFrom('deliveries').selectAll().where('event_id', '=', eventId).orderBy('webhook_id').execute();
-      return rows.map(present);
+    listForEvent(eventId: string): Promise<Delivery[]> {
+      return db.selectFrom('deliveries').selectAll().where('event_id', '=', eventId).orderBy('webhook_id').execute();
     },
 
     async retry(teamId: string, id: string, idempotencyKey?: string) {
@@ -212,15 +166,6 @@ export function createDeliveryService({ db, config, temporal, log }: DeliverySer
         }
         return { started, deliveryIds: failed.map((d) => d.id) };
       });
-    },
-
-    /** Wakes the team's held deliveries after a credit grant. */
-    async releaseHeld(teamId: string): Promise<number> {
-      const held = await db.selectFrom('deliveries').select('delivery_workflow_id').where('team_id', '=', teamId).where('status', '=', 'held').execute();
-      // A held delivery without its workflow yet is about to get one, which checks the balance first.
-      const waiting = held.flatMap((d) => (d.delivery_workflow_id ? [d.delivery_workflow_id] : []));
-      await forEachConcurrently(waiting, 16, (id) => temporal.workflow.getHandle(id).signal(creditsGrantedSignal).catch(() => undefined));
-      return held.length;
     },
   };
 }

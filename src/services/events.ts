@@ -6,7 +6,7 @@ import type { Db } from '../db/database';
 import type { Database, EventRow } from '../db/schema';
 import type { Logger } from '../logger';
 import { buildEnvelope, serializeEnvelope } from '../domain/envelope';
-import { AppError } from '../domain/errors';
+import { AppError, notFound } from '../domain/errors';
 import { newId } from '../ids';
 import type { Catalog } from './catalog';
 import { createGroupCommit } from '../db/groupCommit';
@@ -46,23 +46,7 @@ export interface IngestInput {
 /** One item of a batch: stored (or replayed), or refused with the error a single request would get. */
 export type BatchItemResult = { index: number; event: EventRow; replayed: boolean } | { index: number; error: AppError };
 
-export function presentEvent(e: EventRow) {
-  return {
-    id: e.id,
-    event: e.type,
-    test: e.test,
-    createdAt: e.created_at.toISOString(),
-    payload: JSON.parse(e.payload) as unknown,
-  };
-}
-
 type NewEventRow = Awaited<ReturnType<ReturnType<typeof createEventService>['newEventRow']>>;
-
-/** The 202 answer for an event, written as text: its payload is stored as the exact JSON delivered, so it is spliced in, not parsed and written again. */
-export function presentEventJson(e: Pick<EventRow, 'id' | 'type' | 'test' | 'created_at' | 'payload'>): string {
-  const head = JSON.stringify({ id: e.id, event: e.type, test: e.test, createdAt: e.created_at.toISOString() });
-  return `${head.slice(0, -1)},"payload":${e.payload}}`;
-}
 
 /** Events inserted per statement at most. */
 const MAX_INSERT_GROUP = 200;
@@ -256,7 +240,15 @@ export function createEventService({ db, config, temporal, catalog, log }: Event
     return { event, deliveries };
   }
 
+  /** One of the team's events. */
+  async function get(teamId: string, id: string): Promise<EventRow> {
+    const e = await db.selectFrom('events').selectAll().where('id', '=', id).where('team_id', '=', teamId).executeTakeFirst();
+    if (!e) throw notFound('event');
+    return e;
+  }
+
   return {
+    get,
     ingest,
     ingestBatch,
     sendTest,

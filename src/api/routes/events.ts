@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { countBatchItems } from '../../metrics/api';
-import { MAX_BATCH_EVENTS, presentEvent, presentEventJson, type BatchItemResult } from '../../services/events';
-import { AppError, notFound } from '../../domain/errors';
-import { toApiError, zodDetails } from '../errors';
+import { AppError } from '../../domain/errors';
+import { MAX_BATCH_EVENTS } from '../../services/events';
+import { zodDetails } from '../errors';
+import { presentAttempt, presentDelivery, presentDeliveryPage } from '../presenters/deliveries';
+import { presentBatchItem, presentEvent, presentEventJson } from '../presenters/events';
 import { ErrorSchema, type RouteTable } from '../route';
 import { Delivery, DeliveryWithAttempts, EventView, IdParams, IngestBatchBody, IngestBatchDocument, IngestBatchItem, IngestBatchResult, IngestEventBody, ListDeliveriesQuery, ListTeamDeliveriesQuery, RecoverBody } from '../schemas';
 
@@ -15,15 +17,6 @@ function idempotencyKey(header: string | undefined): string | undefined {
 }
 
 const DeliveryPage = z.object({ data: z.array(Delivery), nextCursor: z.string().nullable() });
-
-/** The answer for one item of a batch, in the terms a single POST /v1/events would use. */
-function presentBatchItem(r: BatchItemResult) {
-  if ('error' in r) {
-    const { status, code, message, details } = toApiError(r.error);
-    return { index: r.index, status, error: { code, message, ...(details !== undefined ? { details } : {}) } };
-  }
-  return { index: r.index, status: 202, id: r.event.id, replayed: r.replayed };
-}
 
 export function registerEventRoutes(t: RouteTable): void {
   t.add({
@@ -78,28 +71,31 @@ export function registerEventRoutes(t: RouteTable): void {
     params: IdParams,
     responses: { 200: { description: 'The event', schema: EventView.extend({ deliveries: z.array(Delivery) }) }, 404: { description: 'Not found', schema: ErrorSchema } },
     handler: async ({ deps, team, params }) => {
-      const e = await deps.db.selectFrom('events').selectAll().where('id', '=', params.id).where('team_id', '=', team.id).executeTakeFirst();
-      if (!e) throw notFound('event');
-      return { status: 200, body: { ...presentEvent(e), deliveries: await deps.deliveries.listForEvent(e.id) } };
+      const e = await deps.events.get(team.id, params.id);
+      const deliveries = await deps.deliveries.listForEvent(e.id);
+      return { status: 200, body: { ...presentEvent(e), deliveries: deliveries.map((d) => presentDelivery(deps.config, d)) } };
     },
   });
   t.add({
     method: 'get', path: '/v1/deliveries', tag: 'Deliveries', auth: 'team', summary: 'The team\'s deliveries across its webhooks, newest first (cursor pagination)',
     query: ListTeamDeliveriesQuery,
     responses: { 200: { description: 'A page of deliveries', schema: DeliveryPage }, 404: { description: 'webhookId is not one of the team\'s webhooks', schema: ErrorSchema } },
-    handler: async ({ deps, team, query }) => ({ status: 200, body: await deps.deliveries.list(team.id, query) }),
+    handler: async ({ deps, team, query }) => ({ status: 200, body: presentDeliveryPage(deps.config, await deps.deliveries.list(team.id, query)) }),
   });
   t.add({
     method: 'get', path: '/v1/webhooks/:id/deliveries', tag: 'Deliveries', auth: 'team', summary: 'A webhook\'s deliveries, newest first (cursor pagination)',
     params: IdParams, query: ListDeliveriesQuery,
     responses: { 200: { description: 'A page of deliveries', schema: DeliveryPage }, 404: { description: 'Not found', schema: ErrorSchema } },
-    handler: async ({ deps, team, params, query }) => ({ status: 200, body: await deps.deliveries.list(team.id, { ...query, webhookId: params.id }) }),
+    handler: async ({ deps, team, params, query }) => ({ status: 200, body: presentDeliveryPage(deps.config, await deps.deliveries.list(team.id, { ...query, webhookId: params.id })) }),
   });
   t.add({
     method: 'get', path: '/v1/deliveries/:id', tag: 'Deliveries', auth: 'team', summary: 'A delivery with every attempt',
     params: IdParams,
     responses: { 200: { description: 'The delivery', schema: DeliveryWithAttempts }, 404: { description: 'Not found', schema: ErrorSchema } },
-    handler: async ({ deps, team, params }) => ({ status: 200, body: await deps.deliveries.get(team.id, params.id) }),
+    handler: async ({ deps, team, params }) => {
+      const { delivery, requestBody, attempts } = await deps.deliveries.get(team.id, params.id);
+      return { status: 200, body: { ...presentDelivery(deps.config, delivery), requestBody, attempts: attempts.map(presentAttempt) } };
+    },
   });
   t.add({
     method: 'post', path: '/v1/deliveries/:id/retry', tag: 'Deliveries', auth: 'team', summary: 'Re-send a finished delivery (succeeded, failed or cancelled) in a new attempt series, same webhook-id; free if it was charged before. Idempotency-Key guards double clicks',
