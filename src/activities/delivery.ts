@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { ATTEMPT_FAILED, ENDPOINT_GONE, RESULT_UNRECORDABLE, RETRIES_EXHAUSTED, type AttemptOutcome } from '../workflows/types';
-import type { Attempter } from './attempt';
+import type { Attempter } from '../delivery/attempt';
 
 /** The activities of a delivery's own workflow (retries after the first attempt, holds, replays). */
 export function createDeliveryActivities(attempter: Attempter) {

@@ -1,4 +1,4 @@
-import { createAttempter } from './attempt';
+import { createAttempter } from '../delivery/attempt';
 import { createDeliveryActivities } from './delivery';
 import type { ActivityDeps } from './deps';
 import { createDispatchActivities } from './dispatch';

@@ -7,7 +7,7 @@ import { AppError, notFound } from '../domain/errors';
 import type { RetryScheduleSetting } from '../domain/retrySchedule';
 import { openSecret, sealSecret, SecretUnavailableError, type KeyRing } from '../domain/secretBox';
 import { generateSecret, secretProblem } from '../domain/secrets';
-import type { AddressPolicy } from '../http/addressPolicy';
+import type { AddressPolicy } from '../domain/addressPolicy';
 import { newId } from '../ids';
 import type { Catalog } from './catalog';
 import { signalHealth, signalHealthDeleted } from './healthSignals';

@@ -1,14 +1,17 @@
-import { maxAttempts, nextRetryDelayMs, parseRetryAfter, retryDelaysMs, type RetryScheduleSetting } from '../domain/retrySchedule';
-import { signatureHeaders } from '../domain/signatures';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config';
+import type { Db } from '../db/database';
 import { isTransientDatabaseError } from '../db/errors';
-import { sendWebhook, type SendResult } from '../http/sendWebhook';
+import { maxAttempts, nextRetryDelayMs, parseRetryAfter, retryDelaysMs, type RetryScheduleSetting } from '../domain/retrySchedule';
+import type { KeyRing } from '../domain/secretBox';
 import { countFinished, observeAttempt } from '../metrics/worker';
+import { canPay, heldDeliveryCanPay } from '../services/credits';
 import { signalHealth } from '../services/healthSignals';
-import { signingSecrets } from '../services/webhookSecrets';
 import type { FailureNote } from '../workflows/types';
-import type { ActivityDeps } from './deps';
-import { reserveEndpointSlot } from '../services/endpointRateLimit';
 import { createEndpointGate } from './endpointGate';
+import { reserveEndpointSlot } from './endpointRateLimit';
+import { sendWebhook, type SendOptions, type SendResult } from './sendWebhook';
+import { signedHeaders } from './signing';
 import { createSuccessRecorder } from './successRecorder';
 
 /** How long an endpoint stays marked slow unless a quick attempt clears it sooner. */
@@ -18,7 +21,15 @@ const SLOW_MARK_MS = 30_000;
 // workflow's first attempts (attemptFirstDeliveries) and the delivery workflow's retries
 // (attemptDelivery). Plain results; the activities turn them into Temporal's terms.
 
-export const USER_AGENT = 'Hookferry/0.1 (+https://github.com/hookferry/hookferry)';
+/** What the attempter needs from the outside world; built once per worker process. */
+export interface DeliveryDeps {
+  db: Db;
+  config: Config;
+  temporal: Client;
+  send: SendOptions;
+  /** Opens the stored signing secrets (src/services/webhookSecrets.ts). */
+  secretKeys: KeyRing;
+}
 
 export type AttemptResult =
   | { status: 'succeeded'; resetsHealth: boolean }
@@ -53,7 +64,7 @@ export const ENDPOINT_BUSY_WAIT_MS = 1_000;
 
 export type LoadedDelivery = NonNullable<Awaited<ReturnType<ReturnType<typeof createAttempter>['loadDeliveries']>>[number]>;
 
-export function createAttempter({ db, config, temporal, send: sendOptions, secretKeys }: ActivityDeps) {
+export function createAttempter({ db, config, temporal, send: sendOptions, secretKeys }: DeliveryDeps) {
   // One per worker process: concurrent attempts' successes share statements (group commit).
   const successes = createSuccessRecorder(db, config.deliveryCost);
   // One per worker process: each endpoint's share of this worker, and which endpoints are slow.
@@ -114,7 +125,7 @@ export function createAttempter({ db, config, temporal, send: sendOptions, secre
       await setStatus(deliveryId, 'cancelled');
       return { status: 'cancelled' };
     }
-    if (!d.test && Number(d.credit_balance) < config.deliveryCost) {
+    if (!canPay(d, config.deliveryCost)) {
       await setStatus(deliveryId, 'held');
       return { status: 'held', recheckAfterMs: config.heldRecheckMs };
     }
@@ -150,19 +161,7 @@ export function createAttempter({ db, config, temporal, send: sendOptions, secre
 
   /** The signed POST of a delivery: what was sent, and how it went. */
   async function send(d: LoadedDelivery, startedAt: Date): Promise<{ headers: Record<string, string>; result: SendResult }> {
-    const secrets = signingSecrets(secretKeys, d); // throws if a key is missing: never sent unsigned
-    const headers = {
-      'content-type': 'application/json',
-      'user-agent': USER_AGENT,
-      ...signatureHeaders({
-        msgId: d.id,
-        timestampSeconds: Math.floor(startedAt.getTime() / 1000),
-        body: d.payload,
-        secrets,
-        sha256Header: config.sha256SignatureHeader,
-        hexHeader: config.hexSignatureHeader,
-      }),
-    };
+    const headers = signedHeaders(d, startedAt, secretKeys, config); // throws if a key is missing: never sent unsigned
     const result = await sendWebhook({ url: d.url, headers, body: d.payload, timeoutMs: config.attemptTimeoutMs, maxResponseBytes: config.maxResponseBytes }, sendOptions);
     return { headers, result };
   }
@@ -262,17 +261,8 @@ export function createAttempter({ db, config, temporal, send: sendOptions, secre
    * (or it is no longer held, so an attempt should look). Marks it due again at the next check,
    * which is what the reconciler watches.
    */
-  async function creditsAvailable({ deliveryId }: { deliveryId: string }): Promise<boolean> {
-    const row = await db
-      .updateTable('deliveries as d')
-      .from('teams as t')
-      .set({ next_attempt_at: new Date(Date.now() + config.heldRecheckMs), updated_at: new Date() })
-      .whereRef('t.id', '=', 'd.team_id')
-      .where('d.id', '=', deliveryId)
-      .where('d.status', '=', 'held')
-      .returning(['t.credit_balance', 'd.test'])
-      .executeTakeFirst();
-    return !row || row.test || Number(row.credit_balance) >= config.deliveryCost;
+  function creditsAvailable({ deliveryId }: { deliveryId: string }): Promise<boolean> {
+    return heldDeliveryCanPay(db, deliveryId, config.deliveryCost, config.heldRecheckMs);
   }
 
   /** A delivery workflow was cancelled (webhook disabled or deleted, or from the Temporal UI). */
