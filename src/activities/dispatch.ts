@@ -9,7 +9,11 @@ import { observeFirstAttemptBatch, trackFirstAttempt } from '../metrics/worker';
 import type { ActivityDeps } from './deps';
 
 /** The activities of the dispatch workflow: plan a page of deliveries, make their first attempts. */
-export function createDispatchActivities({ db, config, log }: ActivityDeps, attempter: Attempter) {
+export function createDispatchActivities(
+  { db, config, log }: ActivityDeps,
+  attempter: Attempter,
+  reportDeliverySuccess: (input: { deliveryId: string }) => Promise<void>,
+) {
   /**
    * Where a delivery stands when this activity meets it: a pending one is attempted now; one an
    * earlier run of this activity already attempted (the worker died before reporting) is taken
@@ -76,7 +80,7 @@ export function createDispatchActivities({ db, config, log }: ActivityDeps, atte
           return;
         }
         if (!result) return;
-        if (result.status === 'succeeded' && result.resetsHealth) await attempter.reportSuccess({ deliveryId: d.id });
+        if (result.status === 'succeeded' && result.resetsHealth) await reportDeliverySuccess({ deliveryId: d.id });
         const next = handOver(d, result);
         if (next) handOvers.push(next);
       });

@@ -1,13 +1,10 @@
-import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Db } from '../db/database';
 import { isTransientDatabaseError } from '../db/errors';
 import { maxAttempts, nextRetryDelayMs, parseRetryAfter, retryDelaysMs, type RetryScheduleSetting } from '../domain/retrySchedule';
 import type { KeyRing } from '../domain/secretBox';
 import { countFinished, observeAttempt } from '../metrics/worker';
-import { canPay, heldDeliveryCanPay } from '../services/credits';
-import { signalHealth } from '../services/healthSignals';
-import type { FailureNote } from '../workflows/types';
+import { canPay } from '../services/credits';
 import { createEndpointGate } from './endpointGate';
 import { reserveEndpointSlot } from './endpointRateLimit';
 import { sendWebhook, type SendOptions, type SendResult } from './sendWebhook';
@@ -25,7 +22,6 @@ const SLOW_MARK_MS = 30_000;
 export interface DeliveryDeps {
   db: Db;
   config: Config;
-  temporal: Client;
   send: SendOptions;
   /** Opens the stored signing secrets (src/services/webhookSecrets.ts). */
   secretKeys: KeyRing;
@@ -64,7 +60,7 @@ export const ENDPOINT_BUSY_WAIT_MS = 1_000;
 
 export type LoadedDelivery = NonNullable<Awaited<ReturnType<ReturnType<typeof createAttempter>['loadDeliveries']>>[number]>;
 
-export function createAttempter({ db, config, temporal, send: sendOptions, secretKeys }: DeliveryDeps) {
+export function createAttempter({ db, config, send: sendOptions, secretKeys }: DeliveryDeps) {
   // One per worker process: concurrent attempts' successes share statements (group commit).
   const successes = createSuccessRecorder(db, config.deliveryCost);
   // One per worker process: each endpoint's share of this worker, and which endpoints are slow.
@@ -256,51 +252,7 @@ export function createAttempter({ db, config, temporal, send: sendOptions, secre
     return { status: 'unrecordable', error };
   }
 
-  /**
-   * A held delivery's periodic re-check, cheaper than an attempt: whether its team can pay now
-   * (or it is no longer held, so an attempt should look). Marks it due again at the next check,
-   * which is what the reconciler watches.
-   */
-  function creditsAvailable({ deliveryId }: { deliveryId: string }): Promise<boolean> {
-    return heldDeliveryCanPay(db, deliveryId, config.deliveryCost, config.heldRecheckMs);
-  }
-
-  /** A delivery workflow was cancelled (webhook disabled or deleted, or from the Temporal UI). */
-  async function markCancelled({ deliveryId, series }: { deliveryId: string; series: number }): Promise<void> {
-    const [updated] = await db
-      .updateTable('deliveries')
-      .set({ status: 'cancelled', next_attempt_at: null, updated_at: new Date(), completed_at: new Date() })
-      .where('id', '=', deliveryId)
-      .where('series', '=', series)
-      .where('status', 'in', ['pending', 'retrying', 'held'])
-      .execute();
-    countFinished('cancelled', Number(updated?.numUpdatedRows ?? 0));
-  }
-
-  /** Marks a delivery failed for good and tells the webhook's health workflow. */
-  async function recordFailure({ deliveryId, gone }: { deliveryId: string; gone: boolean }): Promise<void> {
-    const d = await db
-      .updateTable('deliveries')
-      .set({ status: 'failed', next_attempt_at: null, updated_at: new Date(), completed_at: new Date() })
-      .where('id', '=', deliveryId)
-      .where('status', 'not in', ['succeeded', 'failed', 'cancelled']) // a re-report keeps the first failure's row
-      .returning(['id', 'team_id', 'webhook_id', 'series', 'last_status_code', 'last_error', 'updated_at'])
-      .executeTakeFirst();
-    if (d) countFinished('failed');
-    const row = d ?? (await db.selectFrom('deliveries').select(['id', 'team_id', 'webhook_id', 'series', 'last_status_code', 'last_error', 'updated_at', 'status']).where('id', '=', deliveryId).executeTakeFirst());
-    if (!row) return;
-    const failure: FailureNote = { deliveryId, at: row.updated_at.toISOString(), statusCode: row.last_status_code, error: row.last_error };
-    await signalHealth(temporal, config, { id: row.webhook_id, teamId: row.team_id }, { signal: 'outcome', outcome: { kind: 'failed', deliveryId, series: row.series, gone, failure } });
-  }
-
-  /** A success after failures resets the webhook's consecutive-failure count. */
-  async function reportSuccess({ deliveryId }: { deliveryId: string }): Promise<void> {
-    const row = await db.selectFrom('deliveries').select(['team_id', 'webhook_id', 'series']).where('id', '=', deliveryId).executeTakeFirst();
-    if (!row) return;
-    await signalHealth(temporal, config, { id: row.webhook_id, teamId: row.team_id }, { signal: 'outcome', outcome: { kind: 'succeeded', deliveryId, series: row.series } });
-  }
-
-  return { loadDeliveries, attempt, recordFailure, reportSuccess, markCancelled, creditsAvailable };
+  return { loadDeliveries, attempt };
 }
 
 export type Attempter = ReturnType<typeof createAttempter>;
