@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { deliverToEndpoint } from '../workflows/deliverToEndpoint';
+import { DELIVERY_WORKFLOW_TYPE } from '../temporal/names';
 import { deliveryWorkflowStart, type DeliveryStart, type StartingStatus } from '../workflows/deliveryWorkflowStart';
-import type { DeliverInput, DeliveryRef } from '../workflows/types';
+import type { DeliveryRef } from '../workflows/types';
 
 /**
  * Starts a delivery's own workflow from outside Temporal (a re-send, the reconciler). Its id is
@@ -17,7 +17,7 @@ export async function startDeliveryWorkflow(
 ): Promise<string> {
   const options = deliveryWorkflowStart(delivery, start, status);
   try {
-    await temporal.workflow.start(deliverToEndpoint, { ...options, taskQueue });
+    await temporal.workflow.start(DELIVERY_WORKFLOW_TYPE, { ...options, taskQueue });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
