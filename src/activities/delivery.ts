@@ -4,7 +4,8 @@ import type { Attempter } from '../delivery/attempt';
 import { countFinished } from '../metrics/worker';
 import { heldDeliveryCanPay } from '../services/credits';
 import { signalHealth } from '../services/healthSignals';
-import { ATTEMPT_FAILED, ENDPOINT_GONE, RESULT_UNRECORDABLE, RETRIES_EXHAUSTED, type AttemptOutcome, type FailureNote } from '../workflows/types';
+import type { FailureNote, ReturnedAttemptResult } from '../domain/attemptResult';
+import { ATTEMPT_FAILED, ENDPOINT_GONE, RESULT_UNRECORDABLE, RETRIES_EXHAUSTED } from '../workflows/types';
 import type { ActivityDeps } from './deps';
 
 /** The activities of a delivery's own workflow (retries after the first attempt, holds, replays). */
@@ -13,7 +14,7 @@ export function createDeliveryActivities({ db, config, temporal }: ActivityDeps,
    * One HTTP attempt of a delivery. Temporal retries this activity; the webhook's schedule
    * decides each delay (nextRetryDelay) and when to stop (non-retryable failure).
    */
-  async function attemptDelivery({ deliveryId, series, reservedSlot }: { deliveryId: string; series: number; reservedSlot?: boolean }): Promise<AttemptOutcome> {
+  async function attemptDelivery({ deliveryId, series, reservedSlot }: { deliveryId: string; series: number; reservedSlot?: boolean }): Promise<ReturnedAttemptResult> {
     const ctx = Context.current();
     // Heartbeat only while an attempt is slow: the server's heartbeat timeout runs from the
     // activity's start anyway, and a heartbeat on every attempt would cost a server round trip

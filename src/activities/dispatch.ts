@@ -4,7 +4,8 @@ import { forEachConcurrently } from '../concurrency';
 import { planDispatchPage } from '../services/deliveryPlanning';
 import { deliveryWorkflowId } from '../temporal/names';
 import type { HandOver } from '../workflows/types';
-import { failedForGood, scheduleUsedUp, type Attempter, type AttemptResult, type LoadedDelivery } from '../delivery/attempt';
+import { failedForGood, scheduleUsedUp, type Attempter, type LoadedDelivery } from '../delivery/attempt';
+import type { AttemptResult } from '../domain/attemptResult';
 import { observeFirstAttemptBatch, trackFirstAttempt } from '../metrics/worker';
 import type { ActivityDeps } from './deps';
 

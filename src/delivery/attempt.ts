@@ -1,6 +1,7 @@
 import type { Config } from '../config';
 import type { Db } from '../db/database';
 import { isTransientDatabaseError } from '../db/errors';
+import type { AttemptResult } from '../domain/attemptResult';
 import { maxAttempts, nextRetryDelayMs, parseRetryAfter, retryDelaysMs, type RetryScheduleSetting } from '../domain/retrySchedule';
 import type { KeyRing } from '../domain/secretBox';
 import { countFinished, observeAttempt } from '../metrics/worker';
@@ -26,27 +27,6 @@ export interface DeliveryDeps {
   /** Opens the stored signing secrets (src/services/webhookSecrets.ts). */
   secretKeys: KeyRing;
 }
-
-export type AttemptResult =
-  | { status: 'succeeded'; resetsHealth: boolean }
-  | { status: 'cancelled' }
-  | { status: 'held'; recheckAfterMs: number }
-  /** Failed; the schedule allows another attempt after delayMs. */
-  | { status: 'retrying'; delayMs: number; error: string; attempts: number }
-  /** Failed, and the schedule has no attempt left. */
-  | { status: 'exhausted'; error: string; attempts: number }
-  /** The endpoint answered 410 Gone: no more attempts. */
-  | { status: 'gone' }
-  /**
-   * The result could not be recorded for a reason retrying cannot fix (the database refused the
-   * row): the attempt is logged as failed and the delivery marked failed, instead of POSTing again.
-   */
-  | { status: 'unrecordable'; error: string }
-  /**
-   * Not attempted now, and not counted as an attempt: the webhook's rate limit gives it a slot
-   * in `waitMs` (reserved for it), or its endpoint is slow or has all its slots in use here.
-   */
-  | { status: 'deferred'; why: 'rate_limited' | 'endpoint_slow' | 'endpoint_busy'; waitMs: number; reserved: boolean };
 
 /** How an attempt is made: in a dispatch's batch (waits for the endpoint's slot, gives way if it is slow) or in the delivery's own workflow. */
 export interface AttemptOptions {
