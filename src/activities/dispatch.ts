@@ -1,8 +1,7 @@
 import { Context } from '@temporalio/activity';
-import { sql } from 'kysely';
 import { forEachConcurrently } from '../concurrency';
 import { planDispatchPage } from '../services/deliveryPlanning';
-import { deliveryWorkflowId } from '../temporal/names';
+import { assignDeliveryWorkflows } from '../services/deliveryWorkflows';
 import type { HandOver } from '../workflows/types';
 import { failedForGood, scheduleUsedUp, type Attempter, type LoadedDelivery } from '../delivery/attempt';
 import type { AttemptResult } from '../domain/attemptResult';
@@ -85,16 +84,8 @@ export function createDispatchActivities(
         const next = handOver(d, result);
         if (next) handOvers.push(next);
       });
-      if (handOvers.length > 0) {
-        // From here on the delivery's own workflow handles it: point the delivery at it (the
-        // dashboard's link, where a credit grant signals a held delivery, what the reconciler checks).
-        const refs = sql.join(handOvers.map((h) => sql`(${h.deliveryId}::text, ${deliveryWorkflowId(h.deliveryId, series.get(h.deliveryId)!)}::text)`));
-        await sql`
-          update deliveries d set delivery_workflow_id = h.workflow_id
-          from (values ${refs}) as h (id, workflow_id)
-          where d.id = h.id and d.delivery_workflow_id is null
-        `.execute(db);
-      }
+      // From here on the delivery's own workflow handles it: point the delivery at it.
+      await assignDeliveryWorkflows(db, handOvers.map((h) => ({ deliveryId: h.deliveryId, series: series.get(h.deliveryId)! })));
       return handOvers;
     } finally {
       clearInterval(heartbeat);

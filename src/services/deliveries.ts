@@ -6,7 +6,7 @@ import type { Delivery, DeliveryAttempt, DeliveryStatus } from '../db/schema';
 import { AppError, notFound } from '../domain/errors';
 import { deliveryWorkflowId } from '../temporal/names';
 import type { Logger } from '../logger';
-import { startDeliveryWorkflow } from './deliveryWorkflows';
+import { deliveryRef, startDeliveryWorkflow } from './deliveryWorkflows';
 import { cursorTimestamp, decodeCursor, encodeCursor } from './pagination';
 
 export interface DeliveryServiceDeps {
@@ -51,8 +51,7 @@ export function createDeliveryService({ db, config, temporal, log }: DeliverySer
       .where('status', 'in', TERMINAL)
       .executeTakeFirst();
     if (Number(updated.numUpdatedRows) === 0) throw new AppError('conflict', 'delivery_in_progress', 'the delivery is being retried already');
-    const ref = { deliveryId: d.id, series, webhookId: d.webhook_id, teamId: d.team_id, eventType: d.event_type, test: d.test };
-    await startDeliveryWorkflow(temporal, config.taskQueue, ref, {}, 'pending').catch((err) => {
+    await startDeliveryWorkflow(temporal, config.taskQueue, deliveryRef(d, series), {}, 'pending').catch((err) => {
       log.warn({ err: String(err), deliveryId: d.id }, 're-send stored; its workflow will be started by the reconciler');
     });
     return { deliveryId: d.id, deliveryWorkflowId: workflowId, series };

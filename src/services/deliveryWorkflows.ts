@@ -1,5 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { DELIVERY_WORKFLOW_TYPE } from '../temporal/names';
+import { sql, type Kysely } from 'kysely';
+import type { Database, Delivery } from '../db/schema';
+import { DELIVERY_WORKFLOW_TYPE, deliveryWorkflowId } from '../temporal/names';
 import { deliveryWorkflowStart, type DeliveryStart, type StartingStatus } from '../workflows/deliveryWorkflowStart';
 import type { DeliveryRef } from '../workflows/types';
 
@@ -22,4 +24,23 @@ export async function startDeliveryWorkflow(
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
   return options.workflowId;
+}
+
+/** What a delivery's own workflow is started with, from its row (`series`: the series it runs, by default the row's). */
+export function deliveryRef(d: Pick<Delivery, 'id' | 'series' | 'webhook_id' | 'team_id' | 'event_type' | 'test'>, series = d.series): DeliveryRef {
+  return { deliveryId: d.id, series, webhookId: d.webhook_id, teamId: d.team_id, eventType: d.event_type, test: d.test };
+}
+
+/**
+ * Points deliveries at their own workflow (the dashboard's link, where a credit grant signals a
+ * held delivery, what the reconciler checks), unless one is named already.
+ */
+export async function assignDeliveryWorkflows(db: Kysely<Database>, deliveries: Array<{ deliveryId: string; series: number }>): Promise<void> {
+  if (deliveries.length === 0) return;
+  const refs = sql.join(deliveries.map((d) => sql`(${d.deliveryId}::text, ${deliveryWorkflowId(d.deliveryId, d.series)}::text)`));
+  await sql`
+    update deliveries d set delivery_workflow_id = r.workflow_id
+    from (values ${refs}) as r (id, workflow_id)
+    where d.id = r.id and d.delivery_workflow_id is null
+  `.execute(db);
 }
