@@ -109,7 +109,7 @@ export function createDeliveryService({ db, config, temporal, log }: DeliverySer
 
     /**
      * The team's deliveries, newest first, one keyset page at a time. With `webhookId` only that
-     * webhook's: it must be one of the team's live webhooks, else 404 (a typo or another team's
+     * webhook's: it must be one of the team's live webhooks, else not found (a typo or another team's
      * id is not answered with an empty page). Without it every delivery of the team, including
      * those to webhooks deleted since.
      */
