@@ -12,7 +12,8 @@ type HealthSignal =
 /**
  * Signals a webhook's health workflow, starting it first if it is not running
  * (signal-with-start), so webhooks created before a restart or a reset are covered too. It is
- * started by its type name: this module (which activities import) imports no workflow code.
+ * started by its type name: this module (which activities import) imports only the workflows'
+ * signal definitions and input types, never workflow functions.
  */
 export async function signalHealth(client: Client, config: Config, webhook: { id: string; teamId: string }, message: HealthSignal): Promise<void> {
   const common = {
