@@ -7,7 +7,8 @@ import type { Logger } from '../logger';
 /**
  * An error in HTTP's terms: a status, and the body every error answer has,
  * `{ error: { code, message, details? } }`. Services throw AppError (src/domain/errors.ts);
- * the API raises ApiError itself only for what is HTTP's own (credentials, media types, routes).
+ * the API raises ApiError itself only for what is HTTP's own (credentials, request parsing and
+ * validation, media types, unknown routes).
  */
 export class ApiError extends Error {
   constructor(
