@@ -39,7 +39,7 @@ import { compareTopologies } from './lib/topologies';
 import type { BenchResult, LatencyResult, SlowEndpointResult, ThroughputResult } from './lib/types';
 
 const EventTypeNames = proto.api.enums.v1.EventType as unknown as Record<number, string>;
-/** The worker's undici agent opens this many connections per origin (src/http/sendWebhook.ts). */
+/** The worker's undici agent opens this many connections per origin (src/delivery/sendWebhook.ts). */
 const WORKER_CONNECTIONS_PER_ORIGIN = 32;
 /** The worker's activity slots (src/worker/worker.ts): deliveries in flight at once. */
 const WORKER_ACTIVITY_SLOTS = 200;

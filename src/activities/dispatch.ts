@@ -1,15 +1,19 @@
 import { Context } from '@temporalio/activity';
-import { sql } from 'kysely';
 import { forEachConcurrently } from '../concurrency';
 import { planDispatchPage } from '../services/deliveryPlanning';
-import { deliveryWorkflowId } from '../temporal/names';
+import { assignDeliveryWorkflows } from '../services/deliveryWorkflows';
 import type { HandOver } from '../workflows/types';
-import { failedForGood, scheduleUsedUp, type Attempter, type AttemptResult, type LoadedDelivery } from './attempt';
+import { failedForGood, scheduleUsedUp, type Attempter, type LoadedDelivery } from '../delivery/attempt';
+import type { AttemptResult } from '../domain/attemptResult';
 import { observeFirstAttemptBatch, trackFirstAttempt } from '../metrics/worker';
 import type { ActivityDeps } from './deps';
 
 /** The activities of the dispatch workflow: plan a page of deliveries, make their first attempts. */
-export function createDispatchActivities({ db, config, log }: ActivityDeps, attempter: Attempter) {
+export function createDispatchActivities(
+  { db, config, log }: ActivityDeps,
+  attempter: Attempter,
+  reportDeliverySuccess: (input: { deliveryId: string }) => Promise<void>,
+) {
   /**
    * Where a delivery stands when this activity meets it: a pending one is attempted now; one an
    * earlier run of this activity already attempted (the worker died before reporting) is taken
@@ -76,20 +80,12 @@ export function createDispatchActivities({ db, config, log }: ActivityDeps, atte
           return;
         }
         if (!result) return;
-        if (result.status === 'succeeded' && result.resetsHealth) await attempter.reportSuccess({ deliveryId: d.id });
+        if (result.status === 'succeeded' && result.resetsHealth) await reportDeliverySuccess({ deliveryId: d.id });
         const next = handOver(d, result);
         if (next) handOvers.push(next);
       });
-      if (handOvers.length > 0) {
-        // From here on the delivery's own workflow handles it: point the delivery at it (the
-        // dashboard's link, where a credit grant signals a held delivery, what the reconciler checks).
-        const refs = sql.join(handOvers.map((h) => sql`(${h.deliveryId}::text, ${deliveryWorkflowId(h.deliveryId, series.get(h.deliveryId)!)}::text)`));
-        await sql`
-          update deliveries d set delivery_workflow_id = h.workflow_id
-          from (values ${refs}) as h (id, workflow_id)
-          where d.id = h.id and d.delivery_workflow_id is null
-        `.execute(db);
-      }
+      // From here on the delivery's own workflow handles it: point the delivery at it.
+      await assignDeliveryWorkflows(db, handOvers.map((h) => ({ deliveryId: h.deliveryId, series: series.get(h.deliveryId)! })));
       return handOvers;
     } finally {
       clearInterval(heartbeat);

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { disabledNoticeEmail } from '../domain/emails';
-import type { FailureNote } from '../workflows/types';
+import type { FailureNote } from '../domain/attemptResult';
 import { countAutoDisabled, countEmail } from '../metrics/worker';
 import type { ActivityDeps } from './deps';
 import { cancelDeliveryWorkflows, cancelQueuedDeliveries } from '../services/queuedDeliveries';

@@ -11,6 +11,7 @@ import { docsPage, openApiDocument } from './openapi';
 import { RouteTable } from './route';
 import { registerAccountRoutes } from './routes/account';
 import { registerAdminRoutes } from './routes/admin';
+import { registerDeliveryRoutes } from './routes/deliveries';
 import { registerEventRoutes } from './routes/events';
 import { registerStatsRoutes } from './routes/stats';
 import { registerTestRoutes } from './routes/testing';
@@ -22,6 +23,7 @@ export function buildRouteTable(): RouteTable {
   const table = new RouteTable();
   // Events first: ingestion is the hot path, and routes are matched in order.
   registerEventRoutes(table);
+  registerDeliveryRoutes(table);
   registerAdminRoutes(table);
   registerAccountRoutes(table);
   // Test routes come before /v1/webhooks/:id so "test" is never read as an id.

@@ -1,9 +1,15 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { isDatabaseUnavailable } from '../db/errors';
+import { AppError, type ErrorKind } from '../domain/errors';
 import type { Logger } from '../logger';
 
-/** Every error the API answers has this shape: `{ error: { code, message, details? } }`. */
+/**
+ * An error in HTTP's terms: a status, and the body every error answer has,
+ * `{ error: { code, message, details? } }`. Services throw AppError (src/domain/errors.ts);
+ * the API raises ApiError itself only for what is HTTP's own (credentials, request parsing and
+ * validation, media types, unknown routes).
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -16,7 +22,21 @@ export class ApiError extends Error {
   }
 }
 
-export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
+/** The one place a domain error's kind becomes an HTTP status. */
+export const STATUS_OF_KIND: Record<ErrorKind, number> = {
+  invalid: 400,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  unprocessable: 422,
+  rate_limited: 429,
+};
+
+/** A domain error (or an ApiError already) in HTTP's terms. */
+export function toApiError(err: AppError | ApiError): ApiError {
+  if (err instanceof ApiError) return err;
+  return new ApiError(STATUS_OF_KIND[err.kind], err.code, err.message, err.details);
+}
 
 /** At most this many validation issues are listed: a 60,000-element array must not echo 60,000. */
 export const MAX_ISSUES = 20;
@@ -38,7 +58,7 @@ export const unknownRoute: RequestHandler = (req, _res, next) => {
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     let apiError: ApiError;
-    if (err instanceof ApiError) apiError = err;
+    if (err instanceof ApiError || err instanceof AppError) apiError = toApiError(err);
     else if (err instanceof ZodError) apiError = new ApiError(400, 'validation_error', 'the request is not valid', zodDetails(err));
     else if (err?.type === 'entity.parse.failed') apiError = new ApiError(400, 'invalid_json', 'the request body is not valid JSON');
     else if (err?.type === 'entity.too.large') apiError = new ApiError(413, 'payload_too_large', `the request body is larger than ${err.limit} bytes`);

@@ -4,7 +4,7 @@ import ipaddr from 'ipaddr.js';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Db } from '../db/database';
-import { parseAllowedCidrs } from '../http/addressPolicy';
+import { parseAllowedCidrs } from '../domain/addressPolicy';
 import type { Logger } from '../logger';
 import { createApiKeyCache } from '../services/apiKeys';
 import { createCatalog } from '../services/catalog';

@@ -209,3 +209,4 @@ export type EventRow = Selectable<EventsTable>;
 export type Delivery = Selectable<DeliveriesTable>;
 export type DeliveryAttempt = Selectable<DeliveryAttemptsTable>;
 export type NewDelivery = Insertable<DeliveriesTable>;
+export type CreditLedgerEntry = Selectable<CreditLedgerTable>;

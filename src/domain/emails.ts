@@ -1,4 +1,4 @@
-import type { FailureNote } from '../workflows/types';
+import type { FailureNote } from './attemptResult';
 
 export interface DisabledNoticeInput {
   teamName: string;

@@ -1,4 +1,4 @@
-/** The JSON envelope every delivery POSTs, as the seeds and DESIGN.md describe it. */
+/** The JSON envelope every delivery POSTs, as the product seeds describe it (kept with the design notes outside this repository). */
 export interface Envelope {
   id: string;
   event: string;

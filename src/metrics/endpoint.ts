@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RequestHandler } from 'express';
 import ipaddr from 'ipaddr.js';
-import { parseAllowedCidrs } from '../http/addressPolicy';
+import { parseAllowedCidrs } from '../domain/addressPolicy';
 import type { Logger } from '../logger';
 import { constantTimeEquals } from '../services/apiKeys';
 import { enableProcessMetrics, METRICS_CONTENT_TYPE, renderMetrics, type Role } from './registry';

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { ATTEMPT_OUTCOMES, attemptOutcome } from '../domain/attemptOutcome';
-import type { SendResult } from '../http/sendWebhook';
+import type { SendResult } from '../delivery/sendWebhook';
 import { registries } from './registry';
 
 // What the worker does: HTTP attempts and their outcomes, finished deliveries, charges, health,

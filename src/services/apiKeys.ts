@@ -1,5 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Db } from '../db/database';
+import { notFound } from '../domain/errors';
 import { newId } from '../ids';
 
 /**
@@ -26,6 +28,12 @@ export async function issueApiKey(db: Db, teamId: string, label: string | null):
 }
 
 /** The team an API key belongs to, or undefined for unknown, malformed or revoked keys. */
+/** Revokes a team's API key; revoking twice is harmless and keeps the first revocation time. */
+export async function revokeApiKey(db: Db, teamId: string, keyId: string): Promise<void> {
+  const r = await db.updateTable('api_keys').set({ revoked_at: sql`coalesce(revoked_at, now())` }).where('id', '=', keyId).where('team_id', '=', teamId).executeTakeFirst();
+  if (Number(r.numUpdatedRows) === 0) throw notFound('api key');
+}
+
 export async function teamForApiKey(db: Db, key: string): Promise<{ teamId: string; keyId: string } | undefined> {
   const match = KEY_FORMAT.exec(key);
   if (!match) return undefined;

@@ -1,8 +1,8 @@
-import { ApiError } from '../api/errors';
 import type { Selectable } from 'kysely';
 import type { Db } from '../db/database';
 import type { EventTypesTable } from '../db/schema';
 import { builtInEventTypes, eventTypeCategory, type EventTypeDefinition, type PresetName } from '../domain/catalog';
+import { AppError } from '../domain/errors';
 import { ALL_EVENTS } from '../domain/eventMatching';
 
 /** The event types a deployment exposes: the configured presets plus operator-added ones. */
@@ -56,7 +56,7 @@ export function createCatalog(db: Db, presets: readonly PresetName[]): Catalog {
     async add(def) {
       // Built-in types come from code; a row for one would be ignored by list(), so the
       // "update" would silently do nothing.
-      if (builtInIds.has(def.id)) throw new ApiError(409, 'built_in_event_type', `"${def.id}" is a built-in event type and cannot be changed`);
+      if (builtInIds.has(def.id)) throw new AppError('conflict', 'built_in_event_type', `"${def.id}" is a built-in event type and cannot be changed`);
       const category = def.category ?? eventTypeCategory(def.id);
       await db
         .insertInto('event_types')

@@ -1,14 +1,12 @@
 import type { Client } from '@temporalio/client';
 import { sql } from 'kysely';
-import { ApiError, notFound } from '../api/errors';
 import type { Config } from '../config';
 import type { Db } from '../db/database';
 import type { Delivery, DeliveryAttempt, DeliveryStatus } from '../db/schema';
+import { AppError, notFound } from '../domain/errors';
 import { deliveryWorkflowId } from '../temporal/names';
-import { forEachConcurrently } from '../concurrency';
 import type { Logger } from '../logger';
-import { startDeliveryWorkflow } from './deliveryWorkflows';
-import { creditsGrantedSignal } from '../workflows/signals';
+import { deliveryRef, startDeliveryWorkflow } from './deliveryWorkflows';
 import { cursorTimestamp, decodeCursor, encodeCursor } from './pagination';
 
 export interface DeliveryServiceDeps {
@@ -30,49 +28,7 @@ export interface DeliveryListQuery {
 
 const TERMINAL: DeliveryStatus[] = ['succeeded', 'failed', 'cancelled'];
 
-export function workflowUrl(config: Config, workflowId: string): string {
-  return `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`;
-}
-
 export function createDeliveryService({ db, config, temporal, log }: DeliveryServiceDeps) {
-  function present(d: Delivery) {
-    return {
-      id: d.id,
-      eventId: d.event_id,
-      webhookId: d.webhook_id,
-      eventType: d.event_type,
-      test: d.test,
-      status: d.status,
-      attemptCount: d.attempt_count,
-      series: d.series,
-      lastStatusCode: d.last_status_code,
-      lastError: d.last_error,
-      nextAttemptAt: d.next_attempt_at?.toISOString() ?? null,
-      createdAt: d.created_at.toISOString(),
-      completedAt: d.completed_at?.toISOString() ?? null,
-      dispatchWorkflowId: d.dispatch_workflow_id,
-      dispatchWorkflowUrl: workflowUrl(config, d.dispatch_workflow_id),
-      deliveryWorkflowId: d.delivery_workflow_id,
-      deliveryWorkflowUrl: d.delivery_workflow_id ? workflowUrl(config, d.delivery_workflow_id) : null,
-    };
-  }
-
-  function presentAttempt(a: DeliveryAttempt) {
-    return {
-      series: a.series,
-      attemptNumber: a.attempt_number,
-      startedAt: a.started_at.toISOString(),
-      durationMs: a.duration_ms,
-      statusCode: a.status_code,
-      responseBody: a.response_body,
-      responseTruncated: a.response_truncated,
-      errorClass: a.error_class,
-      errorMessage: a.error_message,
-      succeeded: a.succeeded,
-      requestHeaders: a.request_headers,
-    };
-  }
-
   async function find(teamId: string, id: string): Promise<Delivery> {
     const d = await db.selectFrom('deliveries').selectAll().where('id', '=', id).where('team_id', '=', teamId).executeTakeFirst();
     if (!d) throw notFound('delivery');
@@ -94,9 +50,8 @@ export function createDeliveryService({ db, config, temporal, log }: DeliverySer
       .where('series', '=', d.series)
       .where('status', 'in', TERMINAL)
       .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) throw new ApiError(409, 'delivery_in_progress', 'the delivery is being retried already');
-    const ref = { deliveryId: d.id, series, webhookId: d.webhook_id, teamId: d.team_id, eventType: d.event_type, test: d.test };
-    await startDeliveryWorkflow(temporal, config.taskQueue, ref, {}, 'pending').catch((err) => {
+    if (Number(updated.numUpdatedRows) === 0) throw new AppError('conflict', 'delivery_in_progress', 'the delivery is being retried already');
+    await startDeliveryWorkflow(temporal, config.taskQueue, deliveryRef(d, series), {}, 'pending').catch((err) => {
       log.warn({ err: String(err), deliveryId: d.id }, 're-send stored; its workflow will be started by the reconciler');
     });
     return { deliveryId: d.id, deliveryWorkflowId: workflowId, series };
@@ -105,7 +60,7 @@ export function createDeliveryService({ db, config, temporal, log }: DeliverySer
   async function assertWebhookEnabled(teamId: string, webhookId: string) {
     const w = await db.selectFrom('webhooks').select(['enabled', 'deleted_at']).where('id', '=', webhookId).where('team_id', '=', teamId).executeTakeFirst();
     if (!w || w.deleted_at) throw notFound('webhook');
-    if (!w.enabled) throw new ApiError(409, 'webhook_disabled', 'the webhook is disabled; enable it before re-sending deliveries');
+    if (!w.enabled) throw new AppError('conflict', 'webhook_disabled', 'the webhook is disabled; enable it before re-sending deliveries');
   }
 
   /**
@@ -138,24 +93,23 @@ export function createDeliveryService({ db, config, temporal, log }: DeliverySer
       if (row.response !== null) return row.response as T;
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new ApiError(409, 'idempotency_in_progress', 'a request with this Idempotency-Key is still being handled');
+    throw new AppError('conflict', 'idempotency_in_progress', 'a request with this Idempotency-Key is still being handled');
   }
 
   return {
-    present,
-
-    async get(teamId: string, id: string) {
+    /** A delivery with every attempt and the exact body it sends. */
+    async get(teamId: string, id: string): Promise<{ delivery: Delivery; requestBody: string; attempts: DeliveryAttempt[] }> {
       const d = await find(teamId, id);
       const [attempts, event] = await Promise.all([
         db.selectFrom('delivery_attempts').selectAll().where('delivery_id', '=', id).orderBy('id').execute(),
         db.selectFrom('events').select('payload').where('id', '=', d.event_id).executeTakeFirstOrThrow(),
       ]);
-      return { ...present(d), requestBody: event.payload, attempts: attempts.map(presentAttempt) };
+      return { delivery: d, requestBody: event.payload, attempts };
     },
 
     /**
      * The team's deliveries, newest first, one keyset page at a time. With `webhookId` only that
-     * webhook's: it must be one of the team's live webhooks, else 404 (a typo or another team's
+     * webhook's: it must be one of the team's live webhooks, else not found (a typo or another team's
      * id is not answered with an empty page). Without it every delivery of the team, including
      * those to webhooks deleted since.
      */
@@ -177,18 +131,17 @@ export function createDeliveryService({ db, config, temporal, log }: DeliverySer
       const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];
-      return { data: page.map((d) => present(d)), nextCursor: rows.length > q.limit && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null };
+      return { data: page, nextCursor: rows.length > q.limit && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null };
     },
 
-    async listForEvent(eventId: string) {
-      const rows = await db.selectFrom('deliveries').selectAll().where('event_id', '=', eventId).orderBy('webhook_id').execute();
-      return rows.map(present);
+    listForEvent(eventId: string): Promise<Delivery[]> {
+      return db.selectFrom('deliveries').selectAll().where('event_id', '=', eventId).orderBy('webhook_id').execute();
     },
 
     async retry(teamId: string, id: string, idempotencyKey?: string) {
       return idempotent(teamId, `retry:${id}`, idempotencyKey, async () => {
         const d = await find(teamId, id);
-        if (!TERMINAL.includes(d.status)) throw new ApiError(409, 'delivery_in_progress', `the delivery is ${d.status}; only finished deliveries can be re-sent`);
+        if (!TERMINAL.includes(d.status)) throw new AppError('conflict', 'delivery_in_progress', `the delivery is ${d.status}; only finished deliveries can be re-sent`);
         await assertWebhookEnabled(teamId, d.webhook_id);
         return replay(d);
       });
@@ -207,20 +160,11 @@ export function createDeliveryService({ db, config, temporal, log }: DeliverySer
             await replay(d);
             started++;
           } catch (err) {
-            if (!(err instanceof ApiError && err.code === 'delivery_in_progress')) throw err;
+            if (!(err instanceof AppError && err.code === 'delivery_in_progress')) throw err;
           }
         }
         return { started, deliveryIds: failed.map((d) => d.id) };
       });
-    },
-
-    /** Wakes the team's held deliveries after a credit grant. */
-    async releaseHeld(teamId: string): Promise<number> {
-      const held = await db.selectFrom('deliveries').select('delivery_workflow_id').where('team_id', '=', teamId).where('status', '=', 'held').execute();
-      // A held delivery without its workflow yet is about to get one, which checks the balance first.
-      const waiting = held.flatMap((d) => (d.delivery_workflow_id ? [d.delivery_workflow_id] : []));
-      await forEachConcurrently(waiting, 16, (id) => temporal.workflow.getHandle(id).signal(creditsGrantedSignal).catch(() => undefined));
-      return held.length;
     },
   };
 }

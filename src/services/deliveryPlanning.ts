@@ -5,6 +5,7 @@ import { subscriptionPatternsFor } from '../domain/eventMatching';
 import { newId } from '../ids';
 import { deliveryWorkflowId } from '../temporal/names';
 import type { DeliveryRef, DeliveryWorkflows, DispatchCursor, DispatchPage } from '../workflows/types';
+import { assignDeliveryWorkflows, deliveryRef } from './deliveryWorkflows';
 
 type PlannableEvent = Pick<EventRow, 'id' | 'team_id' | 'type' | 'test' | 'target_webhook_id'>;
 
@@ -83,19 +84,12 @@ async function planPage(
   if (every) {
     // Rows planned before (by the test-send API) get their own workflow too.
     const unowned = inserted.filter((r) => r.delivery_workflow_id === null && r.attempt_count === 0 && r.series === 1);
-    if (unowned.length > 0) {
-      const refs = sql.join(unowned.map((r) => sql`(${r.id}::text, ${deliveryWorkflowId(r.id, 1)}::text)`));
-      await sql`
-        update deliveries d set delivery_workflow_id = r.workflow_id
-        from (values ${refs}) as r (id, workflow_id)
-        where d.id = r.id and d.delivery_workflow_id is null
-      `.execute(db);
-    }
+    await assignDeliveryWorkflows(db, unowned.map((r) => ({ deliveryId: r.id, series: 1 })));
   }
   const order = new Map(matches.map((m, i) => [`${m.event_id} ${m.webhook_id}`, i]));
   inserted.sort((a, b) => order.get(`${a.event_id} ${a.webhook_id}`)! - order.get(`${b.event_id} ${b.webhook_id}`)!);
   return {
-    rows: inserted.map((r) => ({ deliveryId: r.id, series: r.series, webhookId: r.webhook_id, teamId: r.team_id, eventType: r.event_type, test: r.test })),
+    rows: inserted.map((r) => deliveryRef(r)),
     nextCursor,
   };
 }

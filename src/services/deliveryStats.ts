@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { notFound } from '../api/errors';
+import { notFound } from '../domain/errors';
 import type { Db } from '../db/database';
 import { ATTEMPT_OUTCOMES, LATENCY_BOUNDS_MS, latencyQuantile, type AttemptOutcome } from '../domain/attemptOutcome';
 import type { Logger } from '../logger';

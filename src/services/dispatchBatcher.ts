@@ -5,8 +5,8 @@ import type { Db } from '../db/database';
 import { newId } from '../ids';
 import type { Logger } from '../logger';
 import { observeDispatchBatch } from '../metrics/api';
-import { dispatchWorkflowId } from '../temporal/names';
-import { dispatchEvents } from '../workflows/dispatchEvents';
+import { DISPATCH_WORKFLOW_TYPE, dispatchWorkflowId } from '../temporal/names';
+import type { DispatchInput } from '../workflows/types';
 
 /** How long a dispatch waits for Temporal to start its workflow before giving up (the reconciler starts it later). */
 export const DISPATCH_DEADLINE_MS = 5_000;
@@ -23,7 +23,7 @@ export async function startDispatch(
   workflowId = dispatchWorkflowId(newId('dsp')),
 ): Promise<string> {
   try {
-    await temporal.workflow.start(dispatchEvents, { workflowId, taskQueue, args: [{ eventIds }] });
+    await temporal.workflow.start(DISPATCH_WORKFLOW_TYPE, { workflowId, taskQueue, args: [{ eventIds }] satisfies [DispatchInput] });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
-import { ApiError } from '../api/errors';
 import type { Config } from '../config';
 import type { Db } from '../db/database';
 import type { Database, EventRow } from '../db/schema';
 import type { Logger } from '../logger';
 import { buildEnvelope, serializeEnvelope } from '../domain/envelope';
+import { AppError, notFound } from '../domain/errors';
 import { newId } from '../ids';
 import type { Catalog } from './catalog';
 import { createGroupCommit } from '../db/groupCommit';
@@ -44,25 +44,9 @@ export interface IngestInput {
 }
 
 /** One item of a batch: stored (or replayed), or refused with the error a single request would get. */
-export type BatchItemResult = { index: number; event: EventRow; replayed: boolean } | { index: number; error: ApiError };
-
-export function presentEvent(e: EventRow) {
-  return {
-    id: e.id,
-    event: e.type,
-    test: e.test,
-    createdAt: e.created_at.toISOString(),
-    payload: JSON.parse(e.payload) as unknown,
-  };
-}
+export type BatchItemResult = { index: number; event: EventRow; replayed: boolean } | { index: number; error: AppError };
 
 type NewEventRow = Awaited<ReturnType<ReturnType<typeof createEventService>['newEventRow']>>;
-
-/** The 202 answer for an event, written as text: its payload is stored as the exact JSON delivered, so it is spliced in, not parsed and written again. */
-export function presentEventJson(e: Pick<EventRow, 'id' | 'type' | 'test' | 'created_at' | 'payload'>): string {
-  const head = JSON.stringify({ id: e.id, event: e.type, test: e.test, createdAt: e.created_at.toISOString() });
-  return `${head.slice(0, -1)},"payload":${e.payload}}`;
-}
 
 /** Events inserted per statement at most. */
 const MAX_INSERT_GROUP = 200;
@@ -93,13 +77,13 @@ export function createEventService({ db, config, temporal, catalog, log }: Event
   async function newEventRow(teamId: string, input: IngestInput) {
     const type = await catalog.get(input.event);
     if (!type) {
-      throw new ApiError(400, 'unknown_event_type', `unknown event type "${input.event}"`, { hint: 'GET /v1/webhooks/test/events lists the valid ids' });
+      throw new AppError('invalid', 'unknown_event_type', `unknown event type "${input.event}"`, { hint: 'GET /v1/webhooks/test/events lists the valid ids' });
     }
     const id = newId('evt');
     const createdAt = new Date();
     const payload = serializeEnvelope(buildEnvelope({ id, event: input.event, teamId, createdAt, data: input.data, test: input.test }));
     if (Buffer.byteLength(payload) > config.maxPayloadBytes) {
-      throw new ApiError(413, 'payload_too_large', `the event payload is larger than ${config.maxPayloadBytes} bytes`);
+      throw new AppError('too_large', 'payload_too_large', `the event payload is larger than ${config.maxPayloadBytes} bytes`);
     }
     return {
       id,
@@ -130,10 +114,10 @@ export function createEventService({ db, config, temporal, catalog, log }: Event
       }
       const outcome = await replayOf(db, row);
       if (outcome === 'released') continue;
-      if (outcome instanceof ApiError) throw outcome;
+      if (outcome instanceof AppError) throw outcome;
       return { event: outcome, replayed: true };
     }
-    throw new ApiError(409, 'idempotency_conflict', 'concurrent requests with this idempotency key; retry');
+    throw new AppError('conflict', 'idempotency_conflict', 'concurrent requests with this idempotency key; retry');
   }
 
   /**
@@ -141,7 +125,7 @@ export function createEventService({ db, config, temporal, catalog, log }: Event
    * request had another body, or 'released' when the key is free again (expired, or its event
    * went away): then the caller inserts again.
    */
-  async function replayOf(q: Kysely<Database>, row: NewEventRow): Promise<EventRow | ApiError | 'released'> {
+  async function replayOf(q: Kysely<Database>, row: NewEventRow): Promise<EventRow | AppError | 'released'> {
     const existing = await q.selectFrom('events').selectAll().where('team_id', '=', row.team_id).where('idempotency_key', '=', row.idempotency_key!).executeTakeFirst();
     if (!existing) return 'released';
     if (Date.now() - existing.created_at.getTime() > IDEMPOTENCY_WINDOW_MS) {
@@ -150,7 +134,7 @@ export function createEventService({ db, config, temporal, catalog, log }: Event
       return 'released';
     }
     if (existing.request_hash !== row.request_hash) {
-      return new ApiError(422, 'idempotency_key_reused', 'this idempotency key was already used with a different request body', { eventId: existing.id });
+      return new AppError('unprocessable', 'idempotency_key_reused', 'this idempotency key was already used with a different request body', { eventId: existing.id });
     }
     // Its dispatch never started (Temporal was unreachable, or the API died): hand it over again
     // now rather than wait for the reconciler.
@@ -165,13 +149,13 @@ export function createEventService({ db, config, temporal, catalog, log }: Event
    * own: a bad item is refused with the error a single request would get, the others are stored.
    * Items with an idempotency key seen before (or earlier in the same batch) are replays.
    */
-  async function ingestBatch(teamId: string, items: Array<IngestInput | ApiError>): Promise<BatchItemResult[]> {
+  async function ingestBatch(teamId: string, items: Array<IngestInput | AppError>): Promise<BatchItemResult[]> {
     const results: BatchItemResult[] = [];
     const rows: Array<{ index: number; row: NewEventRow }> = [];
     const firstWithKey = new Map<string, { index: number; row: NewEventRow }>();
     const sameKeyLater: Array<{ index: number; row: NewEventRow }> = [];
     for (const [index, item] of items.entries()) {
-      if (item instanceof ApiError) {
+      if (item instanceof AppError) {
         results.push({ index, error: item });
         continue;
       }
@@ -184,13 +168,13 @@ export function createEventService({ db, config, temporal, catalog, log }: Event
           rows.push({ index, row });
         }
       } catch (err) {
-        if (!(err instanceof ApiError)) throw err;
+        if (!(err instanceof AppError)) throw err;
         results.push({ index, error: err });
       }
     }
 
     const stored = await db.transaction().execute(async (trx) => {
-      const byIndex = new Map<number, IngestResult | ApiError>();
+      const byIndex = new Map<number, IngestResult | AppError>();
       let pending = rows;
       for (let pass = 0; pass < 3 && pending.length > 0; pass++) {
         const inserted = await trx
@@ -209,17 +193,17 @@ export function createEventService({ db, config, temporal, catalog, log }: Event
         for (const c of conflicts) {
           const outcome = await replayOf(trx, c.row);
           if (outcome === 'released') pending.push(c);
-          else byIndex.set(c.index, outcome instanceof ApiError ? outcome : { event: outcome, replayed: true });
+          else byIndex.set(c.index, outcome instanceof AppError ? outcome : { event: outcome, replayed: true });
         }
       }
-      for (const p of pending) byIndex.set(p.index, new ApiError(409, 'idempotency_conflict', 'concurrent requests with this idempotency key; retry'));
+      for (const p of pending) byIndex.set(p.index, new AppError('conflict', 'idempotency_conflict', 'concurrent requests with this idempotency key; retry'));
       return byIndex;
     });
 
     const fresh: string[] = [];
     for (const { index, row } of rows) {
       const outcome = stored.get(index)!;
-      if (outcome instanceof ApiError) results.push({ index, error: outcome });
+      if (outcome instanceof AppError) results.push({ index, error: outcome });
       else {
         if (!outcome.replayed) fresh.push(outcome.event.id);
         results.push({ index, ...outcome });
@@ -228,9 +212,9 @@ export function createEventService({ db, config, temporal, catalog, log }: Event
     for (const { index, row } of sameKeyLater) {
       const first = firstWithKey.get(row.idempotency_key!)!;
       const outcome = stored.get(first.index)!;
-      if (outcome instanceof ApiError) results.push({ index, error: outcome });
+      if (outcome instanceof AppError) results.push({ index, error: outcome });
       else if (first.row.request_hash !== row.request_hash) {
-        results.push({ index, error: new ApiError(422, 'idempotency_key_reused', 'this idempotency key was already used with a different request body', { eventId: outcome.event.id }) });
+        results.push({ index, error: new AppError('unprocessable', 'idempotency_key_reused', 'this idempotency key was already used with a different request body', { eventId: outcome.event.id }) });
       } else results.push({ index, event: outcome.event, replayed: true });
     }
     dispatchLater(fresh);
@@ -256,7 +240,15 @@ export function createEventService({ db, config, temporal, catalog, log }: Event
     return { event, deliveries };
   }
 
+  /** One of the team's events. */
+  async function get(teamId: string, id: string): Promise<EventRow> {
+    const e = await db.selectFrom('events').selectAll().where('id', '=', id).where('team_id', '=', teamId).executeTakeFirst();
+    if (!e) throw notFound('event');
+    return e;
+  }
+
   return {
+    get,
     ingest,
     ingestBatch,
     sendTest,

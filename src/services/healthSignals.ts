@@ -1,9 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
-import { EndpointStateKey, healthWorkflowId, TeamIdKey, WebhookIdKey } from '../temporal/names';
-import { endpointHealth } from '../workflows/endpointHealth';
+import { EndpointStateKey, HEALTH_WORKFLOW_TYPE, healthWorkflowId, TeamIdKey, WebhookIdKey } from '../temporal/names';
 import { deliveryOutcomeSignal, webhookDeletedSignal, webhookDisabledManuallySignal, webhookEnabledSignal } from '../workflows/signals';
-import type { DeliveryOutcomeSignal } from '../workflows/types';
+import type { DeliveryOutcomeSignal, HealthInput } from '../workflows/types';
 
 type HealthSignal =
   | { signal: 'outcome'; outcome: DeliveryOutcomeSignal }
@@ -12,13 +11,15 @@ type HealthSignal =
 
 /**
  * Signals a webhook's health workflow, starting it first if it is not running
- * (signal-with-start), so webhooks created before a restart or a reset are covered too.
+ * (signal-with-start), so webhooks created before a restart or a reset are covered too. It is
+ * started by its type name: this module (which activities import) imports only the workflows'
+ * signal definitions and input types, never workflow functions.
  */
 export async function signalHealth(client: Client, config: Config, webhook: { id: string; teamId: string }, message: HealthSignal): Promise<void> {
   const common = {
     workflowId: healthWorkflowId(webhook.id),
     taskQueue: config.taskQueue,
-    args: [{ webhookId: webhook.id, teamId: webhook.teamId, threshold: config.failureThreshold }] as [Parameters<typeof endpointHealth>[0]],
+    args: [{ webhookId: webhook.id, teamId: webhook.teamId, threshold: config.failureThreshold }] satisfies [HealthInput],
     typedSearchAttributes: [
       { key: TeamIdKey, value: webhook.teamId },
       { key: WebhookIdKey, value: webhook.id },
@@ -27,13 +28,13 @@ export async function signalHealth(client: Client, config: Config, webhook: { id
   };
   switch (message.signal) {
     case 'outcome':
-      await client.workflow.signalWithStart(endpointHealth, { ...common, signal: deliveryOutcomeSignal, signalArgs: [message.outcome] });
+      await client.workflow.signalWithStart(HEALTH_WORKFLOW_TYPE, { ...common, signal: deliveryOutcomeSignal, signalArgs: [message.outcome] });
       return;
     case 'enabled':
-      await client.workflow.signalWithStart(endpointHealth, { ...common, signal: webhookEnabledSignal, signalArgs: [] });
+      await client.workflow.signalWithStart(HEALTH_WORKFLOW_TYPE, { ...common, signal: webhookEnabledSignal, signalArgs: [] });
       return;
     case 'disabledManually':
-      await client.workflow.signalWithStart(endpointHealth, { ...common, signal: webhookDisabledManuallySignal, signalArgs: [] });
+      await client.workflow.signalWithStart(HEALTH_WORKFLOW_TYPE, { ...common, signal: webhookDisabledManuallySignal, signalArgs: [] });
       return;
   }
 }

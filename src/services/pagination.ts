@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import { ApiError } from '../api/errors';
+import { AppError } from '../domain/errors';
 
 /**
  * Opaque keyset cursors: base64url JSON of the last row's sort key.
@@ -26,7 +26,7 @@ export function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify({ at: c.at, id: c.id })).toString('base64url');
 }
 
-/** The cursor, or undefined for none; anything this API did not hand out is a 400. */
+/** The cursor, or undefined for none; anything this API did not hand out is invalid. */
 export function decodeCursor(text: string | undefined): Cursor | undefined {
   if (!text) return undefined;
   try {
@@ -38,5 +38,5 @@ export function decodeCursor(text: string | undefined): Cursor | undefined {
   } catch {
     // fall through
   }
-  throw new ApiError(400, 'invalid_cursor', 'the cursor is not one this API returned');
+  throw new AppError('invalid', 'invalid_cursor', 'the cursor is not one this API returned');
 }

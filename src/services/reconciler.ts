@@ -7,7 +7,7 @@ import type { DeliveryStatus } from '../db/schema';
 import type { Logger } from '../logger';
 import type { StartingStatus } from '../workflows/deliveryWorkflowStart';
 import { startDispatch } from './dispatchBatcher';
-import { startDeliveryWorkflow } from './deliveryWorkflows';
+import { deliveryRef, startDeliveryWorkflow } from './deliveryWorkflows';
 
 /** Rows looked at per pass, at most; the next pass goes on where this one stopped. */
 const PAGE = 200;
@@ -101,8 +101,7 @@ export function createReconciler({ db, config, temporal, log }: { db: Db; config
     let started = 0;
     await forEachConcurrently(rows, 8, async (d) => {
       if (await isRunning(d.delivery_workflow_id ?? d.dispatch_workflow_id)) return;
-      const ref = { deliveryId: d.id, series: d.series, webhookId: d.webhook_id, teamId: d.team_id, eventType: d.event_type, test: d.test };
-      const workflowId = await startDeliveryWorkflow(temporal, config.taskQueue, ref, {}, startingStatus(d.status));
+      const workflowId = await startDeliveryWorkflow(temporal, config.taskQueue, deliveryRef(d), {}, startingStatus(d.status));
       await db.updateTable('deliveries').set({ delivery_workflow_id: workflowId }).where('id', '=', d.id).where('series', '=', d.series).execute();
       started++;
     });

@@ -1,6 +1,9 @@
 import type { Db } from '../db/database';
+import type { Team } from '../db/schema';
+import { notFound } from '../domain/errors';
 import { newId } from '../ids';
 import { generateApiKey } from './apiKeys';
+import { recordInitialCredits } from './credits';
 
 /** Creates a team, its starting credits and its first API key, all or nothing. */
 export async function createTeam(db: Db, input: { name: string; notificationEmail: string; credits?: number }) {
@@ -10,10 +13,15 @@ export async function createTeam(db: Db, input: { name: string; notificationEmai
   const keyId = newId('key');
   await db.transaction().execute(async (trx) => {
     await trx.insertInto('teams').values({ id, name: input.name, notification_email: input.notificationEmail, credit_balance: credits }).execute();
-    if (credits > 0) {
-      await trx.insertInto('credit_ledger').values({ team_id: id, delta: credits, reason: 'initial', delivery_id: null, balance_after: credits }).execute();
-    }
+    await recordInitialCredits(trx, id, credits);
     await trx.insertInto('api_keys').values({ id: keyId, team_id: id, prefix: key.prefix, secret_hash: key.secretHash, label: 'default' }).execute();
   });
   return { id, name: input.name, notificationEmail: input.notificationEmail, credits, apiKey: key.key, apiKeyId: keyId };
+}
+
+/** A team by id; not found is an error. */
+export async function getTeam(db: Db, id: string): Promise<Team> {
+  const team = await db.selectFrom('teams').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!team) throw notFound('team');
+  return team;
 }

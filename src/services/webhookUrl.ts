@@ -1,6 +1,6 @@
 import { promises as dns } from 'node:dns';
 import ipaddr from 'ipaddr.js';
-import { checkAddress, type AddressPolicy } from '../http/addressPolicy';
+import { checkAddress, type AddressPolicy } from '../domain/addressPolicy';
 
 export const MAX_URL_LENGTH = 2048;
 
@@ -10,7 +10,7 @@ const INVISIBLE_OR_UNSAFE = /[\s\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u
 /**
  * Why a webhook URL is refused, or undefined. HTTPS is required; plain HTTP only for
  * addresses inside HOOKFERRY_ALLOWED_CIDRS (local development and tests). Addresses are
- * checked again on every connection (src/http/sendWebhook.ts): this is early feedback.
+ * checked again on every connection (src/delivery/sendWebhook.ts): this is early feedback.
  */
 export async function webhookUrlProblem(text: string, policy: AddressPolicy): Promise<string | undefined> {
   if (text.length > MAX_URL_LENGTH) return `must be at most ${MAX_URL_LENGTH} characters`;

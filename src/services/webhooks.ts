@@ -1,13 +1,13 @@
 import type { Client } from '@temporalio/client';
 import { sql } from 'kysely';
-import { ApiError, notFound } from '../api/errors';
 import type { Config } from '../config';
 import type { Db } from '../db/database';
-import type { LastFailure, Webhook } from '../db/schema';
+import type { Webhook } from '../db/schema';
+import { AppError, notFound } from '../domain/errors';
 import type { RetryScheduleSetting } from '../domain/retrySchedule';
 import { openSecret, sealSecret, SecretUnavailableError, type KeyRing } from '../domain/secretBox';
 import { generateSecret, secretProblem } from '../domain/secrets';
-import type { AddressPolicy } from '../http/addressPolicy';
+import type { AddressPolicy } from '../domain/addressPolicy';
 import { newId } from '../ids';
 import type { Catalog } from './catalog';
 import { signalHealth, signalHealthDeleted } from './healthSignals';
@@ -36,41 +36,18 @@ export interface WebhookInput {
   enabled?: boolean;
 }
 
-/** The public view of a webhook. The secret is never part of it. */
-export function presentWebhook(w: Webhook) {
-  return {
-    id: w.id,
-    name: w.name,
-    url: w.url,
-    events: w.events,
-    retrySchedule: w.retry_schedule,
-    rateLimit: w.rate_limit,
-    enabled: w.enabled,
-    disabledReason: w.disabled_reason,
-    disabledAt: w.disabled_at?.toISOString() ?? null,
-    consecutiveFailures: w.consecutive_failures,
-    lastFailureAt: w.last_failure_at?.toISOString() ?? null,
-    recentFailures: (w.last_failure as LastFailure[] | null) ?? [],
-    lastDeliveryAt: w.last_delivery_at?.toISOString() ?? null,
-    previousSecretExpiresAt: w.previous_secret_expires_at && w.previous_secret_expires_at > new Date() ? w.previous_secret_expires_at.toISOString() : null,
-    createdAt: w.created_at.toISOString(),
-    updatedAt: w.updated_at.toISOString(),
-  };
-}
-export type WebhookView = ReturnType<typeof presentWebhook>;
-
 export function createWebhookService(deps: WebhookServiceDeps) {
   const { db, config, temporal, catalog, policy, secretKeys } = deps;
 
   async function validate(input: Partial<WebhookInput>): Promise<void> {
     if (input.url !== undefined) {
       const problem = await webhookUrlProblem(input.url, policy);
-      if (problem) throw new ApiError(400, 'invalid_url', `url ${problem}`, [{ path: 'url', message: problem }]);
+      if (problem) throw new AppError('invalid', 'invalid_url', `url ${problem}`, [{ path: 'url', message: problem }]);
     }
     if (input.events !== undefined) {
       const unknown = await catalog.unknownSubscriptions(input.events);
       if (unknown.length) {
-        throw new ApiError(400, 'unknown_event_types', `unknown event types: ${unknown.join(', ')}`, {
+        throw new AppError('invalid', 'unknown_event_types', `unknown event types: ${unknown.join(', ')}`, {
           unknown,
           hint: 'GET /v1/webhooks/test/events lists the valid ids; use * for all events or <category>.* for a category',
         });
@@ -78,7 +55,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     }
     if (input.secret !== undefined) {
       const problem = secretProblem(input.secret);
-      if (problem) throw new ApiError(400, 'weak_secret', `secret ${problem}`, [{ path: 'secret', message: problem }]);
+      if (problem) throw new AppError('invalid', 'weak_secret', `secret ${problem}`, [{ path: 'secret', message: problem }]);
     }
   }
 
@@ -100,7 +77,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
   return {
     find,
 
-    async create(teamId: string, input: WebhookInput): Promise<WebhookView & { secret: string }> {
+    async create(teamId: string, input: WebhookInput): Promise<{ webhook: Webhook; secret: string }> {
       await validate(input);
       const secret = input.secret ?? generateSecret();
       const enabled = input.enabled ?? true;
@@ -124,9 +101,9 @@ export function createWebhookService(deps: WebhookServiceDeps) {
           .returningAll()
           .executeTakeFirstOrThrow();
         await startHealth(w);
-        return { ...presentWebhook(w), secret };
+        return { webhook: w, secret };
       } catch (err) {
-        if (nameTaken(err)) throw new ApiError(409, 'name_taken', `a webhook named "${input.name}" already exists`);
+        if (nameTaken(err)) throw new AppError('conflict', 'name_taken', `a webhook named "${input.name}" already exists`);
         throw err;
       }
     },
@@ -139,10 +116,10 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       const rows = await query.orderBy('created_at').orderBy('id').limit(q.limit + 1).execute();
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];
-      return { data: page.map((w) => presentWebhook(w)), nextCursor: rows.length > q.limit && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null };
+      return { data: page, nextCursor: rows.length > q.limit && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null };
     },
 
-    async update(teamId: string, id: string, input: Partial<Omit<WebhookInput, 'enabled'>>): Promise<WebhookView> {
+    async update(teamId: string, id: string, input: Partial<Omit<WebhookInput, 'enabled'>>): Promise<Webhook> {
       await find(teamId, id);
       await validate(input);
       try {
@@ -161,9 +138,9 @@ export function createWebhookService(deps: WebhookServiceDeps) {
           .where('team_id', '=', teamId)
           .returningAll()
           .executeTakeFirstOrThrow();
-        return presentWebhook(w);
+        return w;
       } catch (err) {
-        if (nameTaken(err)) throw new ApiError(409, 'name_taken', `a webhook named "${input.name}" already exists`);
+        if (nameTaken(err)) throw new AppError('conflict', 'name_taken', `a webhook named "${input.name}" already exists`);
         throw err;
       }
     },
@@ -180,7 +157,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     },
 
     /** Re-enabling resets failure tracking, in the row and in the health workflow. */
-    async enable(teamId: string, id: string): Promise<WebhookView> {
+    async enable(teamId: string, id: string): Promise<Webhook> {
       await find(teamId, id);
       const w = await db
         .updateTable('webhooks')
@@ -189,12 +166,12 @@ export function createWebhookService(deps: WebhookServiceDeps) {
         .returningAll()
         .executeTakeFirstOrThrow();
       await signalHealth(temporal, config, { id, teamId }, { signal: 'enabled' });
-      return presentWebhook(w);
+      return w;
     },
 
-    async disable(teamId: string, id: string): Promise<WebhookView> {
+    async disable(teamId: string, id: string): Promise<Webhook> {
       const current = await find(teamId, id);
-      if (!current.enabled) return presentWebhook(current);
+      if (!current.enabled) return current;
       const { row: w, queued } = await db.transaction().execute(async (trx) => {
         const row = await trx
           .updateTable('webhooks')
@@ -206,7 +183,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       });
       await signalHealth(temporal, config, { id, teamId }, { signal: 'disabledManually' });
       await cancelDeliveryWorkflows(temporal, queued);
-      return presentWebhook(w);
+      return w;
     },
 
     /**

@@ -1,6 +1,15 @@
-// Workflow ids, signal names and search attributes, shared by workflows, activities and the API.
-// Deterministic: workflow code imports this module.
+// Workflow types and ids and search attributes, shared by workflows, activities and the API (the
+// signals are defined in src/workflows/signals.ts). Deterministic: workflow code imports this module.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/**
+ * Workflow types: the names of src/workflows/index.ts's exports, which the worker registers.
+ * Clients (the API, the reconciler, activities) start workflows by these names, so starting one
+ * imports no workflow code (test/unit/workflowNames.test.ts checks that the names exist).
+ */
+export const DISPATCH_WORKFLOW_TYPE = 'dispatchEvents';
+export const DELIVERY_WORKFLOW_TYPE = 'deliverToEndpoint';
+export const HEALTH_WORKFLOW_TYPE = 'endpointHealth';
 
 /** One per batch of ingested events: plans their deliveries and makes the first attempts. */
 export const dispatchWorkflowId = (batchId: string) => `dispatch-${batchId}`;

@@ -15,7 +15,8 @@ import {
 import type { Activities } from '../activities';
 import { DeliveryStatusKey } from '../temporal/names';
 import { creditsGrantedSignal } from './signals';
-import { ENDPOINT_GONE, RESULT_UNRECORDABLE, RETRIES_EXHAUSTED, type AttemptOutcome, type DeliverInput, type DeliveryResult } from './types';
+import type { DeliveryEnd, ReturnedAttemptResult } from '../domain/attemptResult';
+import { ENDPOINT_GONE, RESULT_UNRECORDABLE, RETRIES_EXHAUSTED, type DeliverInput } from './types';
 
 // The attempt activity carries the webhook's retry schedule itself: after a failed HTTP
 // attempt it throws with `nextRetryDelay` from the schedule (src/domain/retrySchedule.ts),
@@ -49,7 +50,7 @@ export const WAITING_MAX_HISTORY_EVENTS = 500;
  * records a failure, so every failed delivery has a workflow; with
  * HOOKFERRY_DELIVERY_WORKFLOWS=every it also makes every first attempt.
  */
-export async function deliverToEndpoint(input: DeliverInput): Promise<DeliveryResult> {
+export async function deliverToEndpoint(input: DeliverInput): Promise<DeliveryEnd> {
   // Counted, not flagged: a grant that arrives while an attempt is running is not lost.
   let grants = 0;
   setHandler(creditsGrantedSignal, () => void grants++);
@@ -66,7 +67,7 @@ export async function deliverToEndpoint(input: DeliverInput): Promise<DeliveryRe
   }
 }
 
-async function deliver(input: DeliverInput, grantsSoFar: () => number): Promise<DeliveryResult> {
+async function deliver(input: DeliverInput, grantsSoFar: () => number): Promise<DeliveryEnd> {
   if (input.endedFailed) return failed(input, input.endedFailed.gone);
   if (input.notBefore !== undefined) {
     const wait = input.notBefore - Date.now();
@@ -77,7 +78,7 @@ async function deliver(input: DeliverInput, grantsSoFar: () => number): Promise<
   let reservedSlot = input.reservedSlot ?? false;
   for (;;) {
     const grantsBefore = grantsSoFar();
-    let outcome: AttemptOutcome;
+    let outcome: ReturnedAttemptResult;
     try {
       outcome = await attemptDelivery({ deliveryId: input.deliveryId, series: input.series, reservedSlot });
     } catch (err) {
@@ -96,7 +97,7 @@ async function deliver(input: DeliverInput, grantsSoFar: () => number): Promise<
 
     if (outcome.status === 'deferred') {
       // Not attempted, not counted: the rate limit reserved a later slot, or the endpoint had no
-      // slot free and gave this delivery a turn (src/activities/endpointGate.ts): wait for it.
+      // slot free and gave this delivery a turn (src/delivery/endpointGate.ts): wait for it.
       reservedSlot = outcome.reserved;
       await sleep(outcome.waitMs);
       await continueAsNewIfLong(input, { reservedSlot });
@@ -132,12 +133,12 @@ async function continueAsNewIfLong(input: DeliverInput, next: Pick<DeliverInput,
 }
 
 /** Marks the delivery failed for good and tells its webhook's health workflow. */
-async function failed(input: DeliverInput, gone: boolean): Promise<DeliveryResult> {
+async function failed(input: DeliverInput, gone: boolean): Promise<DeliveryEnd> {
   await recordDeliveryFailure({ deliveryId: input.deliveryId, gone });
   setStatus('failed');
   return { status: 'failed' };
 }
 
-function setStatus(status: DeliveryResult['status'] | 'held' | 'pending'): void {
+function setStatus(status: DeliveryEnd['status'] | 'held' | 'pending'): void {
   upsertSearchAttributes([{ key: DeliveryStatusKey, value: status }]);
 }

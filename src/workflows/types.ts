@@ -1,4 +1,6 @@
-// Inputs, outputs and signal payloads of Hookferry's workflows. Plain data, no I/O.
+// Inputs, outputs and signal payloads of Hookferry's workflows. Plain data, no I/O. What an
+// attempt came to, and how a delivery's workflow ends, is src/domain/attemptResult.ts.
+import type { FailureNote } from '../domain/attemptResult';
 
 export interface DispatchInput {
   /** The batch of events this workflow claims, plans and makes the first attempts for. */
@@ -65,30 +67,12 @@ export interface DeliverInput extends DeliveryRef {
   reservedSlot?: boolean;
 }
 
-/** The status a delivery's own workflow ends with (also its DeliveryStatus search attribute). */
-export type DeliveryResult = { status: 'succeeded' | 'failed' | 'cancelled' };
-
-/** What one attempt activity reports when it did not end the delivery by throwing. */
-export type AttemptOutcome =
-  | { status: 'succeeded'; resetsHealth: boolean }
-  | { status: 'cancelled' }
-  | { status: 'held'; recheckAfterMs: number }
-  /** Not attempted: try again after waitMs (`reserved`: a rate-limit slot is then reserved for it). */
-  | { status: 'deferred'; why: 'rate_limited' | 'endpoint_slow' | 'endpoint_busy'; waitMs: number; reserved: boolean };
-
 /** Error types the delivery activity throws to end a series early. */
 export const RETRIES_EXHAUSTED = 'RetriesExhausted';
 export const ENDPOINT_GONE = 'EndpointGone';
 export const ATTEMPT_FAILED = 'DeliveryAttemptFailed';
 /** The attempt's result could not be recorded (a database error that retrying cannot fix). */
 export const RESULT_UNRECORDABLE = 'ResultUnrecordable';
-
-export interface FailureNote {
-  deliveryId: string;
-  at: string;
-  statusCode: number | null;
-  error: string | null;
-}
 
 export type DeliveryOutcomeSignal =
   | { kind: 'succeeded'; deliveryId: string; series: number }

@@ -17,6 +17,7 @@ import { forEachConcurrently } from '../../src/concurrency';
 import { ensureTemporalServerBinaries } from '../../src/temporal/server';
 import { healthWorkflowId } from '../../src/temporal/names';
 import { healthStateQuery } from '../../src/workflows/signals';
+import { createWebhook as createWebhookThrough } from '../helpers/fixtures';
 import type { ReceivedRequest } from '../helpers/receiver';
 import { sleep, waitFor } from '../helpers/wait';
 import { byWebhookId, RATE_LIMIT_PER_MINUTE, RECONCILE_INTERVAL_MS, startTopology, type Topology } from './topology';
@@ -54,10 +55,9 @@ afterEach(async () => {
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function createWebhook(api: number, apiKey: string, body: Record<string, unknown>): Promise<{ id: string; secret: string }> {
-  const res = await t.call(api, 'POST', '/v1/webhooks', { key: apiKey, body: { name: `wh-${Math.random().toString(36).slice(2, 8)}`, events: ['*'], ...body } });
-  if (res.status !== 201) throw new Error(`create webhook failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
+/** A webhook created through API instance `api`. */
+function createWebhook(api: number, apiKey: string, body: Record<string, unknown>): Promise<{ id: string; secret: string }> {
+  return createWebhookThrough({ call: (method, path, opts) => t.call(api, method, path, opts) }, apiKey, body);
 }
 
 /** Posts `count` events, alternating between the two API instances, `inFlight` at a time; returns their ids in order. */

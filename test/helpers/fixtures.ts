@@ -4,8 +4,12 @@ import type { ReceivedRequest } from './receiver';
 import type { Stack } from './stack';
 import { waitFor } from './wait';
 
-export async function createWebhook(stack: Stack, apiKey: string, body: Record<string, unknown>): Promise<{ id: string; secret: string }> {
-  const res = await stack.call('POST', '/v1/webhooks', { key: apiKey, body: { name: `wh-${Math.random().toString(36).slice(2, 8)}`, events: ['*'], ...body } });
+/** Anything that calls the API as a Stack does (a cluster test wraps one of its API instances). */
+export type ApiCaller = Pick<Stack, 'call'>;
+
+/** Creates a webhook (any name, every event, unless `body` says otherwise); returns its id and secret. */
+export async function createWebhook(api: ApiCaller, apiKey: string, body: Record<string, unknown>): Promise<{ id: string; secret: string }> {
+  const res = await api.call('POST', '/v1/webhooks', { key: apiKey, body: { name: `wh-${Math.random().toString(36).slice(2, 8)}`, events: ['*'], ...body } });
   if (res.status !== 201) throw new Error(`create webhook failed: ${res.status} ${JSON.stringify(res.body)}`);
   return { id: res.body.id, secret: res.body.secret };
 }

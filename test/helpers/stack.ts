@@ -8,7 +8,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { createDb, type Db } from '../../src/db/database';
 import type { KeyRing } from '../../src/domain/secretBox';
 import { requireSecretKeys } from '../../src/services/webhookSecrets';
-import type { Resolver } from '../../src/http/sendWebhook';
+import type { Resolver } from '../../src/delivery/sendWebhook';
 import { createWorker } from '../../src/worker/worker';
 import { startReceiver, type Receiver, type Responder } from './receiver';
 import { startSmtpServer } from './smtp';

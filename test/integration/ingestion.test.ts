@@ -76,7 +76,7 @@ test('the stored event is the exact envelope delivered, and its 202 carries the 
   expect(JSON.stringify(got.body.payload)).toBe(stack.receiver.at('/exact')[0]!.body);
 });
 
-test('fan-out: exact ids, * and category wildcards match; disabled webhooks and other teams do not', async () => {
+test('an event is planned for every matching webhook: exact ids, * and category wildcards match; disabled webhooks and other teams do not', async () => {
   const team = await stack.createTeam();
   const other = await stack.createTeam();
   const exact = await createWebhook(stack, team.apiKey, { url: `${stack.receiver.url}/fan/exact`, events: ['linkedin.invitation.accepted'] });

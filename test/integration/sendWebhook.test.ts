@@ -1,8 +1,8 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
-import { parseAllowedCidrs } from '../../src/http/addressPolicy';
-import { sendWebhook, type Resolver, type SendResult, type WebhookRequest } from '../../src/http/sendWebhook';
+import { parseAllowedCidrs } from '../../src/domain/addressPolicy';
+import { sendWebhook, type Resolver, type SendResult, type WebhookRequest } from '../../src/delivery/sendWebhook';
 
 interface TestServer {
   server: http.Server;

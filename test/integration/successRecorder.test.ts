@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { createSuccessRecorder, type SuccessfulAttempt } from '../../src/activities/successRecorder';
+import { createSuccessRecorder, type SuccessfulAttempt } from '../../src/delivery/successRecorder';
 import { isTransientDatabaseError } from '../../src/db/errors';
 import { newId } from '../../src/ids';
 import { createWebhook, postEvent, waitForDelivery } from '../helpers/fixtures';

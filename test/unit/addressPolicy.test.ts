@@ -1,4 +1,4 @@
-import { checkAddress, parseAllowedCidrs } from '../../src/http/addressPolicy';
+import { checkAddress, parseAllowedCidrs } from '../../src/domain/addressPolicy';
 
 const none = parseAllowedCidrs('');
 

@@ -1,4 +1,4 @@
-import { createEndpointGate, type EndpointSlot } from '../../src/activities/endpointGate';
+import { createEndpointGate, type EndpointSlot } from '../../src/delivery/endpointGate';
 
 // The endpoint gate alone (pure logic, fake timers): each endpoint's share of a worker, and how
 // an endpoint comes to be treated as slow and stops being so.

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { notFound } from '../errors';
+import { creditAccount } from '../../services/credits';
+import { getTeam } from '../../services/teams';
+import { presentCredits, presentTeam } from '../presenters/account';
 import type { RouteTable } from '../route';
 
 export function registerAccountRoutes(t: RouteTable): void {
@@ -7,9 +9,8 @@ export function registerAccountRoutes(t: RouteTable): void {
     method: 'get', path: '/v1/me', tag: 'Account', auth: 'team', summary: 'The team the API key belongs to',
     responses: { 200: { description: 'The team', schema: z.object({ team: z.object({ id: z.string(), name: z.string(), notificationEmail: z.string() }), temporalUiUrl: z.string() }) } },
     handler: async ({ deps, team }) => {
-      const row = await deps.db.selectFrom('teams').selectAll().where('id', '=', team.id).executeTakeFirst();
-      if (!row) throw notFound('team');
-      return { status: 200, body: { team: { id: row.id, name: row.name, notificationEmail: row.notification_email }, temporalUiUrl: deps.config.temporalUiUrl } };
+      const row = await getTeam(deps.db, team.id);
+      return { status: 200, body: { team: presentTeam(row), temporalUiUrl: deps.config.temporalUiUrl } };
     },
   });
   t.add({
@@ -25,15 +26,8 @@ export function registerAccountRoutes(t: RouteTable): void {
       },
     },
     handler: async ({ deps, team, query }) => {
-      const row = await deps.db.selectFrom('teams').select('credit_balance').where('id', '=', team.id).executeTakeFirstOrThrow();
-      const ledger = await deps.db.selectFrom('credit_ledger').selectAll().where('team_id', '=', team.id).orderBy('id', 'desc').limit(query.limit).execute();
-      return {
-        status: 200,
-        body: {
-          balance: Number(row.credit_balance),
-          ledger: ledger.map((l) => ({ id: String(l.id), delta: Number(l.delta), reason: l.reason, deliveryId: l.delivery_id, balanceAfter: Number(l.balance_after), createdAt: l.created_at.toISOString() })),
-        },
-      };
+      const { balance, ledger } = await creditAccount(deps.db, team.id, query.limit);
+      return { status: 200, body: presentCredits(balance, ledger) };
     },
   });
 }

@@ -1,9 +1,7 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
-import { issueApiKey } from '../../services/apiKeys';
-import { grantCredits } from '../../services/credits';
-import { createTeam } from '../../services/teams';
-import { notFound } from '../errors';
+import { issueApiKey, revokeApiKey } from '../../services/apiKeys';
+import { grantCredits, releaseHeldDeliveries } from '../../services/credits';
+import { createTeam, getTeam } from '../../services/teams';
 import { ErrorSchema, type RouteTable } from '../route';
 import { CreateEventTypeBody, CreateTeamBody, GrantCreditsBody, Text } from '../schemas';
 
@@ -15,16 +13,12 @@ export function registerAdminRoutes(t: RouteTable): void {
     handler: async ({ deps, body }) => ({ status: 201, body: await createTeam(deps.db, body) }),
   });
   const TeamParams = z.object({ id: z.string().max(200) });
-  async function assertTeam(db: Parameters<typeof createTeam>[0], id: string) {
-    const team = await db.selectFrom('teams').select('id').where('id', '=', id).executeTakeFirst();
-    if (!team) throw notFound('team');
-  }
   t.add({
     method: 'post', path: '/admin/v1/teams/:id/api-keys', tag: 'Admin', auth: 'admin', summary: 'Issue another API key',
     params: TeamParams, body: z.object({ label: Text(100).optional() }).strict(),
     responses: { 201: { description: 'Issued; the key is shown only here', schema: z.object({ id: z.string(), apiKey: z.string() }) }, 404: { description: 'Not found', schema: ErrorSchema } },
     handler: async ({ deps, params, body }) => {
-      await assertTeam(deps.db, params.id);
+      await getTeam(deps.db, params.id);
       const key = await issueApiKey(deps.db, params.id, body.label ?? null);
       return { status: 201, body: { id: key.id, apiKey: key.key } };
     },
@@ -34,9 +28,7 @@ export function registerAdminRoutes(t: RouteTable): void {
     params: z.object({ id: z.string().max(200), keyId: z.string().max(200) }),
     responses: { 204: { description: 'Revoked' }, 404: { description: 'Not found', schema: ErrorSchema } },
     handler: async ({ deps, params }) => {
-      // Revoking twice is harmless and keeps the first revocation time.
-      const r = await deps.db.updateTable('api_keys').set({ revoked_at: sql`coalesce(revoked_at, now())` }).where('id', '=', params.keyId).where('team_id', '=', params.id).executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 0) throw notFound('api key');
+      await revokeApiKey(deps.db, params.id, params.keyId);
       deps.apiKeys.forget(params.keyId);
       return { status: 204 };
     },
@@ -46,9 +38,9 @@ export function registerAdminRoutes(t: RouteTable): void {
     params: TeamParams, body: GrantCreditsBody,
     responses: { 200: { description: 'New balance', schema: z.object({ balance: z.number(), releasedDeliveries: z.number() }) }, 404: { description: 'Not found', schema: ErrorSchema } },
     handler: async ({ deps, params, body }) => {
-      await assertTeam(deps.db, params.id);
+      await getTeam(deps.db, params.id);
       const balance = await grantCredits(deps.db, params.id, body.amount);
-      const releasedDeliveries = await deps.deliveries.releaseHeld(params.id);
+      const releasedDeliveries = await releaseHeldDeliveries(deps.db, deps.temporal, params.id);
       return { status: 200, body: { balance, releasedDeliveries } };
     },
   });

@@ -1,28 +1,13 @@
 import { z } from 'zod';
 import { countBatchItems } from '../../metrics/api';
-import { MAX_BATCH_EVENTS, presentEvent, presentEventJson, type BatchItemResult } from '../../services/events';
-import { ApiError, notFound, zodDetails } from '../errors';
+import { AppError } from '../../domain/errors';
+import { MAX_BATCH_EVENTS } from '../../services/events';
+import { zodDetails } from '../errors';
+import { idempotencyKey } from '../idempotencyKey';
+import { presentDelivery } from '../presenters/deliveries';
+import { presentBatchItem, presentEvent, presentEventJson } from '../presenters/events';
 import { ErrorSchema, type RouteTable } from '../route';
-import { Delivery, DeliveryWithAttempts, EventView, IdParams, IngestBatchBody, IngestBatchDocument, IngestBatchItem, IngestBatchResult, IngestEventBody, ListDeliveriesQuery, ListTeamDeliveriesQuery, RecoverBody } from '../schemas';
-
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
-
-function idempotencyKey(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  if (!IDEMPOTENCY_KEY.test(header)) throw new ApiError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1-200 printable ASCII characters');
-  return header;
-}
-
-const DeliveryPage = z.object({ data: z.array(Delivery), nextCursor: z.string().nullable() });
-
-/** The answer for one item of a batch, in the terms a single POST /v1/events would use. */
-function presentBatchItem(r: BatchItemResult) {
-  if ('error' in r) {
-    const { status, code, message, details } = r.error;
-    return { index: r.index, status, error: { code, message, ...(details !== undefined ? { details } : {}) } };
-  }
-  return { index: r.index, status: 202, id: r.event.id, replayed: r.replayed };
-}
+import { Delivery, EventView, IdParams, IngestBatchBody, IngestBatchDocument, IngestBatchItem, IngestBatchResult, IngestEventBody } from '../schemas';
 
 export function registerEventRoutes(t: RouteTable): void {
   t.add({
@@ -41,9 +26,9 @@ export function registerEventRoutes(t: RouteTable): void {
       const allowed = 1 + extra.granted;
       const retryAfter = String(Math.ceil(extra.waitMs / 1000));
       const items = body.events.map((raw, index) => {
-        if (index >= allowed) return new ApiError(429, 'rate_limited', `too many events for this API key; retry after ${retryAfter} s`, { retryAfterSeconds: Number(retryAfter) });
+        if (index >= allowed) return new AppError('rate_limited', 'rate_limited', `too many events for this API key; retry after ${retryAfter} s`, { retryAfterSeconds: Number(retryAfter) });
         const parsed = IngestBatchItem.safeParse(raw);
-        if (!parsed.success) return new ApiError(400, 'validation_error', `events[${index}] is not valid`, zodDetails(parsed.error));
+        if (!parsed.success) return new AppError('invalid', 'validation_error', `events[${index}] is not valid`, zodDetails(parsed.error));
         const { event, data, id, idempotencyKey } = parsed.data;
         return { event, data, idempotencyKey: idempotencyKey ?? id };
       });
@@ -77,50 +62,9 @@ export function registerEventRoutes(t: RouteTable): void {
     params: IdParams,
     responses: { 200: { description: 'The event', schema: EventView.extend({ deliveries: z.array(Delivery) }) }, 404: { description: 'Not found', schema: ErrorSchema } },
     handler: async ({ deps, team, params }) => {
-      const e = await deps.db.selectFrom('events').selectAll().where('id', '=', params.id).where('team_id', '=', team.id).executeTakeFirst();
-      if (!e) throw notFound('event');
-      return { status: 200, body: { ...presentEvent(e), deliveries: await deps.deliveries.listForEvent(e.id) } };
+      const e = await deps.events.get(team.id, params.id);
+      const deliveries = await deps.deliveries.listForEvent(e.id);
+      return { status: 200, body: { ...presentEvent(e), deliveries: deliveries.map((d) => presentDelivery(deps.config, d)) } };
     },
-  });
-  t.add({
-    method: 'get', path: '/v1/deliveries', tag: 'Deliveries', auth: 'team', summary: 'The team\'s deliveries across its webhooks, newest first (cursor pagination)',
-    query: ListTeamDeliveriesQuery,
-    responses: { 200: { description: 'A page of deliveries', schema: DeliveryPage }, 404: { description: 'webhookId is not one of the team\'s webhooks', schema: ErrorSchema } },
-    handler: async ({ deps, team, query }) => ({ status: 200, body: await deps.deliveries.list(team.id, query) }),
-  });
-  t.add({
-    method: 'get', path: '/v1/webhooks/:id/deliveries', tag: 'Deliveries', auth: 'team', summary: 'A webhook\'s deliveries, newest first (cursor pagination)',
-    params: IdParams, query: ListDeliveriesQuery,
-    responses: { 200: { description: 'A page of deliveries', schema: DeliveryPage }, 404: { description: 'Not found', schema: ErrorSchema } },
-    handler: async ({ deps, team, params, query }) => ({ status: 200, body: await deps.deliveries.list(team.id, { ...query, webhookId: params.id }) }),
-  });
-  t.add({
-    method: 'get', path: '/v1/deliveries/:id', tag: 'Deliveries', auth: 'team', summary: 'A delivery with every attempt',
-    params: IdParams,
-    responses: { 200: { description: 'The delivery', schema: DeliveryWithAttempts }, 404: { description: 'Not found', schema: ErrorSchema } },
-    handler: async ({ deps, team, params }) => ({ status: 200, body: await deps.deliveries.get(team.id, params.id) }),
-  });
-  t.add({
-    method: 'post', path: '/v1/deliveries/:id/retry', tag: 'Deliveries', auth: 'team', summary: 'Re-send a finished delivery (succeeded, failed or cancelled) in a new attempt series, same webhook-id; free if it was charged before. Idempotency-Key guards double clicks',
-    params: IdParams,
-    responses: {
-      202: { description: 'Re-send started', schema: z.object({ deliveryId: z.string(), deliveryWorkflowId: z.string(), series: z.number() }) },
-      404: { description: 'Not found', schema: ErrorSchema },
-      409: { description: 'In progress, or webhook disabled', schema: ErrorSchema },
-    },
-    handler: async ({ deps, team, params, req }) => ({ status: 202, body: await deps.deliveries.retry(team.id, params.id, idempotencyKey(req.get('idempotency-key'))) }),
-  });
-  t.add({
-    method: 'post', path: '/v1/webhooks/:id/recover', tag: 'Deliveries', auth: 'team', summary: 'Re-send every failed delivery of a webhook in a time window',
-    params: IdParams, body: RecoverBody,
-    responses: {
-      202: { description: 'Re-sends started', schema: z.object({ started: z.number(), deliveryIds: z.array(z.string()) }) },
-      404: { description: 'Not found', schema: ErrorSchema },
-      409: { description: 'Webhook disabled', schema: ErrorSchema },
-    },
-    handler: async ({ deps, team, params, body, req }) => ({
-      status: 202,
-      body: await deps.deliveries.recover(team.id, params.id, body, idempotencyKey(req.get('idempotency-key'))),
-    }),
   });
 }

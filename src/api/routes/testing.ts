@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { buildEnvelope } from '../../domain/envelope';
-import { ApiError } from '../errors';
+import { AppError } from '../../domain/errors';
 import { ErrorSchema, type RouteTable } from '../route';
 import { CatalogEntry, Envelope, TestSendBody } from '../schemas';
 
@@ -28,7 +28,7 @@ export function registerTestRoutes(t: RouteTable): void {
       const def = await deps.catalog.get(params.event);
       if (!def) {
         const valid = (await deps.catalog.list()).map((e) => e.id);
-        throw new ApiError(404, 'unknown_event_type', `unknown event type "${params.event}"`, { validEvents: valid });
+        throw new AppError('not_found', 'unknown_event_type', `unknown event type "${params.event}"`, { validEvents: valid });
       }
       return { status: 200, body: buildEnvelope({ id: 'evt_example', event: def.id, teamId: team.id, createdAt: EXAMPLE_TIME, data: { ...def.example } }) };
     },
@@ -43,10 +43,10 @@ export function registerTestRoutes(t: RouteTable): void {
     },
     handler: async ({ deps, team, body }) => {
       const def = await deps.catalog.get(body.event);
-      if (!def) throw new ApiError(400, 'unknown_event_type', `unknown event type "${body.event}"`);
+      if (!def) throw new AppError('invalid', 'unknown_event_type', `unknown event type "${body.event}"`);
       if (body.webhookId) {
         const w = await deps.webhooks.find(team.id, body.webhookId);
-        if (!w.enabled) throw new ApiError(409, 'webhook_disabled', 'the webhook is disabled');
+        if (!w.enabled) throw new AppError('conflict', 'webhook_disabled', 'the webhook is disabled');
       }
       const { event, deliveries } = await deps.events.sendTest(team.id, { event: body.event, data: body.data ?? { ...def.example }, targetWebhookId: body.webhookId });
       return {

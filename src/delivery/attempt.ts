@@ -1,14 +1,15 @@
-import { maxAttempts, nextRetryDelayMs, parseRetryAfter, retryDelaysMs, type RetryScheduleSetting } from '../domain/retrySchedule';
-import { signatureHeaders } from '../domain/signatures';
+import type { Config } from '../config';
+import type { Db } from '../db/database';
 import { isTransientDatabaseError } from '../db/errors';
-import { sendWebhook, type SendResult } from '../http/sendWebhook';
+import type { AttemptResult } from '../domain/attemptResult';
+import { maxAttempts, nextRetryDelayMs, parseRetryAfter, retryDelaysMs, type RetryScheduleSetting } from '../domain/retrySchedule';
+import type { KeyRing } from '../domain/secretBox';
 import { countFinished, observeAttempt } from '../metrics/worker';
-import { signalHealth } from '../services/healthSignals';
-import { signingSecrets } from '../services/webhookSecrets';
-import type { FailureNote } from '../workflows/types';
-import type { ActivityDeps } from './deps';
-import { reserveEndpointSlot } from '../services/endpointRateLimit';
+import { canPay } from '../services/credits';
 import { createEndpointGate } from './endpointGate';
+import { reserveEndpointSlot } from './endpointRateLimit';
+import { sendWebhook, type SendOptions, type SendResult } from './sendWebhook';
+import { signedHeaders } from './signing';
 import { createSuccessRecorder } from './successRecorder';
 
 /** How long an endpoint stays marked slow unless a quick attempt clears it sooner. */
@@ -18,28 +19,14 @@ const SLOW_MARK_MS = 30_000;
 // workflow's first attempts (attemptFirstDeliveries) and the delivery workflow's retries
 // (attemptDelivery). Plain results; the activities turn them into Temporal's terms.
 
-export const USER_AGENT = 'Hookferry/0.1 (+https://github.com/hookferry/hookferry)';
-
-export type AttemptResult =
-  | { status: 'succeeded'; resetsHealth: boolean }
-  | { status: 'cancelled' }
-  | { status: 'held'; recheckAfterMs: number }
-  /** Failed; the schedule allows another attempt after delayMs. */
-  | { status: 'retrying'; delayMs: number; error: string; attempts: number }
-  /** Failed, and the schedule has no attempt left. */
-  | { status: 'exhausted'; error: string; attempts: number }
-  /** The endpoint answered 410 Gone: no more attempts. */
-  | { status: 'gone' }
-  /**
-   * The result could not be recorded for a reason retrying cannot fix (the database refused the
-   * row): the attempt is logged as failed and the delivery marked failed, instead of POSTing again.
-   */
-  | { status: 'unrecordable'; error: string }
-  /**
-   * Not attempted now, and not counted as an attempt: the webhook's rate limit gives it a slot
-   * in `waitMs` (reserved for it), or its endpoint is slow or has all its slots in use here.
-   */
-  | { status: 'deferred'; why: 'rate_limited' | 'endpoint_slow' | 'endpoint_busy'; waitMs: number; reserved: boolean };
+/** What the attempter needs from the outside world; built once per worker process. */
+export interface DeliveryDeps {
+  db: Db;
+  config: Config;
+  send: SendOptions;
+  /** Opens the stored signing secrets (src/services/webhookSecrets.ts). */
+  secretKeys: KeyRing;
+}
 
 /** How an attempt is made: in a dispatch's batch (waits for the endpoint's slot, gives way if it is slow) or in the delivery's own workflow. */
 export interface AttemptOptions {
@@ -50,7 +37,7 @@ export interface AttemptOptions {
 
 export type LoadedDelivery = NonNullable<Awaited<ReturnType<ReturnType<typeof createAttempter>['loadDeliveries']>>[number]>;
 
-export function createAttempter({ db, config, temporal, send: sendOptions, secretKeys }: ActivityDeps) {
+export function createAttempter({ db, config, send: sendOptions, secretKeys }: DeliveryDeps) {
   // One per worker process: concurrent attempts' successes share statements (group commit).
   const successes = createSuccessRecorder(db, config.deliveryCost);
   // One per worker process: each endpoint's share of this worker, and which endpoints are slow.
@@ -112,7 +99,7 @@ export function createAttempter({ db, config, temporal, send: sendOptions, secre
       await setStatus(deliveryId, 'cancelled');
       return { status: 'cancelled' };
     }
-    if (!d.test && Number(d.credit_balance) < config.deliveryCost) {
+    if (!canPay(d, config.deliveryCost)) {
       await setStatus(deliveryId, 'held');
       return { status: 'held', recheckAfterMs: config.heldRecheckMs };
     }
@@ -148,19 +135,7 @@ export function createAttempter({ db, config, temporal, send: sendOptions, secre
 
   /** The signed POST of a delivery: what was sent, and how it went. */
   async function send(d: LoadedDelivery, startedAt: Date): Promise<{ headers: Record<string, string>; result: SendResult }> {
-    const secrets = signingSecrets(secretKeys, d); // throws if a key is missing: never sent unsigned
-    const headers = {
-      'content-type': 'application/json',
-      'user-agent': USER_AGENT,
-      ...signatureHeaders({
-        msgId: d.id,
-        timestampSeconds: Math.floor(startedAt.getTime() / 1000),
-        body: d.payload,
-        secrets,
-        sha256Header: config.sha256SignatureHeader,
-        hexHeader: config.hexSignatureHeader,
-      }),
-    };
+    const headers = signedHeaders(d, startedAt, secretKeys, config); // throws if a key is missing: never sent unsigned
     const result = await sendWebhook({ url: d.url, headers, body: d.payload, timeoutMs: config.attemptTimeoutMs, maxResponseBytes: config.maxResponseBytes }, sendOptions);
     return { headers, result };
   }
@@ -255,60 +230,7 @@ export function createAttempter({ db, config, temporal, send: sendOptions, secre
     return { status: 'unrecordable', error };
   }
 
-  /**
-   * A held delivery's periodic re-check, cheaper than an attempt: whether its team can pay now
-   * (or it is no longer held, so an attempt should look). Marks it due again at the next check,
-   * which is what the reconciler watches.
-   */
-  async function creditsAvailable({ deliveryId }: { deliveryId: string }): Promise<boolean> {
-    const row = await db
-      .updateTable('deliveries as d')
-      .from('teams as t')
-      .set({ next_attempt_at: new Date(Date.now() + config.heldRecheckMs), updated_at: new Date() })
-      .whereRef('t.id', '=', 'd.team_id')
-      .where('d.id', '=', deliveryId)
-      .where('d.status', '=', 'held')
-      .returning(['t.credit_balance', 'd.test'])
-      .executeTakeFirst();
-    return !row || row.test || Number(row.credit_balance) >= config.deliveryCost;
-  }
-
-  /** A delivery workflow was cancelled (webhook disabled or deleted, or from the Temporal UI). */
-  async function markCancelled({ deliveryId, series }: { deliveryId: string; series: number }): Promise<void> {
-    const [updated] = await db
-      .updateTable('deliveries')
-      .set({ status: 'cancelled', next_attempt_at: null, updated_at: new Date(), completed_at: new Date() })
-      .where('id', '=', deliveryId)
-      .where('series', '=', series)
-      .where('status', 'in', ['pending', 'retrying', 'held'])
-      .execute();
-    countFinished('cancelled', Number(updated?.numUpdatedRows ?? 0));
-  }
-
-  /** Marks a delivery failed for good and tells the webhook's health workflow. */
-  async function recordFailure({ deliveryId, gone }: { deliveryId: string; gone: boolean }): Promise<void> {
-    const d = await db
-      .updateTable('deliveries')
-      .set({ status: 'failed', next_attempt_at: null, updated_at: new Date(), completed_at: new Date() })
-      .where('id', '=', deliveryId)
-      .where('status', 'not in', ['succeeded', 'failed', 'cancelled']) // a re-report keeps the first failure's row
-      .returning(['id', 'team_id', 'webhook_id', 'series', 'last_status_code', 'last_error', 'updated_at'])
-      .executeTakeFirst();
-    if (d) countFinished('failed');
-    const row = d ?? (await db.selectFrom('deliveries').select(['id', 'team_id', 'webhook_id', 'series', 'last_status_code', 'last_error', 'updated_at', 'status']).where('id', '=', deliveryId).executeTakeFirst());
-    if (!row) return;
-    const failure: FailureNote = { deliveryId, at: row.updated_at.toISOString(), statusCode: row.last_status_code, error: row.last_error };
-    await signalHealth(temporal, config, { id: row.webhook_id, teamId: row.team_id }, { signal: 'outcome', outcome: { kind: 'failed', deliveryId, series: row.series, gone, failure } });
-  }
-
-  /** A success after failures resets the webhook's consecutive-failure count. */
-  async function reportSuccess({ deliveryId }: { deliveryId: string }): Promise<void> {
-    const row = await db.selectFrom('deliveries').select(['team_id', 'webhook_id', 'series']).where('id', '=', deliveryId).executeTakeFirst();
-    if (!row) return;
-    await signalHealth(temporal, config, { id: row.webhook_id, teamId: row.team_id }, { signal: 'outcome', outcome: { kind: 'succeeded', deliveryId, series: row.series } });
-  }
-
-  return { loadDeliveries, attempt, recordFailure, reportSuccess, markCancelled, creditsAvailable };
+  return { loadDeliveries, attempt };
 }
 
 export type Attempter = ReturnType<typeof createAttempter>;

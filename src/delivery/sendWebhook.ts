@@ -16,7 +16,7 @@ import { promises as dnsPromises } from 'node:dns';
 import type { LookupAddress, LookupAllOptions, LookupOneOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
-import { checkAddress, type AddressPolicy } from './addressPolicy';
+import { checkAddress, type AddressPolicy } from '../domain/addressPolicy';
 
 export type Resolver = (hostname: string) => Promise<Array<{ address: string; family: 4 | 6 }>>;
 
