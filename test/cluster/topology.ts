@@ -14,6 +14,7 @@ import { createDb, type Db } from '../../src/db/database';
 import { generateKeySetting } from '../../src/domain/secretBox';
 import { startReceiver, type Receiver, type ReceivedRequest, type Responder } from '../helpers/receiver';
 import { startSmtpServer } from '../helpers/smtp';
+import { callApi, type ApiResponse, type CallOptions } from '../helpers/callApi';
 import { spawnUntilLogLine, type SpawnedProcess } from '../../scripts/lib/spawnProcess';
 import { spawnWorker, type WorkerProcess } from '../helpers/workerProcess';
 import { processOwningConnection } from './connectionOwner';
@@ -39,11 +40,7 @@ export interface ReconcilerReport {
   deliveries: number;
 }
 
-export interface ApiResponse<T = any> {
-  status: number;
-  headers: Headers;
-  body: T;
-}
+export type { ApiResponse } from '../helpers/callApi';
 
 export interface Topology {
   server: ClusterServer;
@@ -175,20 +172,7 @@ export async function startTopology(opts: { outputDir: string }): Promise<Topolo
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: 'default' });
 
-  async function call<T>(api: number, method: string, p: string, o: { key?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
-    const headers: Record<string, string> = { ...(o.headers ?? {}) };
-    if (o.key) headers.authorization = `Bearer ${o.key}`;
-    if (o.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${apis[api]!.url}${p}`, { method, headers, body: o.body === undefined ? undefined : JSON.stringify(o.body) });
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON
-    }
-    return { status: res.status, headers: res.headers, body: body as T };
-  }
+  const call = <T>(api: number, method: string, p: string, o?: CallOptions) => callApi<T>(apis[api]!.url, method, p, o);
 
   return {
     server,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { callApi, type ApiResponse, type CallOptions } from './callApi';
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, makeTelemetryFilterString, Runtime, type Worker } from '@temporalio/worker';
@@ -30,11 +31,7 @@ export function quietRuntime() {
   }
 }
 
-export interface ApiResponse<T = any> {
-  status: number;
-  headers: Headers;
-  body: T;
-}
+export type { ApiResponse } from './callApi';
 
 /** A parsed pino record. */
 export type LogRecord = { level: number; msg?: string } & Record<string, unknown>;
@@ -141,24 +138,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
   const api = await startApi({ config, db, temporal: client, log, port: 0 });
 
-  async function call<T>(method: string, path: string, o: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
-    const headers: Record<string, string> = { ...(o.headers ?? {}) };
-    if (o.key) headers.authorization = `Bearer ${o.key}`;
-    let body: string | undefined = o.rawBody;
-    if (o.body !== undefined) {
-      body = JSON.stringify(o.body);
-      headers['content-type'] ??= 'application/json';
-    }
-    const res = await fetch(`${api.url}${path}`, { method, headers, body });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON
-    }
-    return { status: res.status, headers: res.headers, body: parsed as T };
-  }
+  const call = <T>(method: string, path: string, o?: CallOptions) => callApi<T>(api.url, method, path, o);
 
   const stack: Stack = {
     apiUrl: api.url,
