@@ -28,8 +28,34 @@ export function processOwningConnection(localPort: number, peerPort: number, pid
   return undefined;
 }
 
-/** The inode of the socket with local port `localPort` connected to port `peerPort` (IPv4 or IPv6 tables). */
+/**
+ * The local ports of the TCP sockets process `pid` holds that are connected to port `peerPort`.
+ * Read while the process is stopped, this names every connection it opened, including those still
+ * waiting in the receiver's accept queue.
+ */
+export function connectionsHeldBy(pid: number, peerPort: number): number[] {
+  const byInode = new Map(tcpSockets().filter((s) => s.peerPort === peerPort).map((s) => [`socket:[${s.inode}]`, s.localPort]));
+  const ports: number[] = [];
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const port = byInode.get(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (port !== undefined) ports.push(port);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return ports;
+}
+
+/** The inode of the socket with local port `localPort` connected to port `peerPort`. */
 function socketInode(localPort: number, peerPort: number): string | undefined {
+  return tcpSockets().find((s) => s.localPort === localPort && s.peerPort === peerPort)?.inode;
+}
+
+/** Every TCP socket on this machine's network namespace (IPv4 and IPv6 tables). */
+function tcpSockets(): Array<{ localPort: number; peerPort: number; inode: string }> {
+  const sockets: Array<{ localPort: number; peerPort: number; inode: string }> = [];
+  const port = (address: string) => parseInt(address.split(':').pop()!, 16);
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let lines: string[];
     try {
@@ -41,9 +67,8 @@ function socketInode(localPort: number, peerPort: number): string | undefined {
       // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
       const fields = line.trim().split(/\s+/);
       if (fields.length < 10) continue;
-      const port = (address: string) => parseInt(address.split(':').pop()!, 16);
-      if (port(fields[1]!) === localPort && port(fields[2]!) === peerPort) return fields[9];
+      sockets.push({ localPort: port(fields[1]!), peerPort: port(fields[2]!), inode: fields[9]! });
     }
   }
-  return undefined;
+  return sockets;
 }

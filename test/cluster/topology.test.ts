@@ -349,7 +349,7 @@ test('a worker SIGKILLed mid-burst: the other worker takes over, nothing is lost
       if (victim < 0) return void (kill.error = `the tenth POST came from no known worker (pid ${pid})`);
       kill.at = Date.now();
       kill.victim = victim;
-      void t.workers[victim]!.kill('SIGKILL').then(() => (kill.exitedAt = Date.now()));
+      void t.killWorker(victim).then(() => (kill.exitedAt = Date.now()));
     }, 30);
   });
 

@@ -2,7 +2,7 @@
 // PostgreSQL (`npm run temporal:cluster -- start`), two API processes and two worker processes
 // started as `npm run api` / `npm run worker` start them, all on one fresh Hookferry database,
 // plus a loopback receiver and a real SMTP server.
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -17,7 +17,8 @@ import { startSmtpServer } from '../helpers/smtp';
 import { callApi, type ApiResponse, type CallOptions } from '../helpers/callApi';
 import { spawnUntilLogLine, type SpawnedProcess } from '../../scripts/lib/spawnProcess';
 import { spawnWorker, type WorkerProcess } from '../helpers/workerProcess';
-import { processOwningConnection } from './connectionOwner';
+import { connectionsHeldBy, processOwningConnection } from './connectionOwner';
+import { waitFor } from '../helpers/wait';
 import { databaseUrl, dropDatabases, startClusterServer, type ClusterServer } from '../../scripts/lib/clusterServer';
 
 export const CLUSTER_ADMIN_KEY = 'cluster-test-admin-key';
@@ -63,6 +64,8 @@ export interface Topology {
   reconcilerReport(pid: number): ReconcilerReport;
   call<T = any>(api: number, method: string, path: string, opts?: { key?: string; body?: unknown; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
   createTeam(opts?: { credits?: number; email?: string }): Promise<{ id: string; apiKey: string }>;
+  /** SIGKILLs the worker in `slot`, first noting its connections so `senderOf` names it for requests still arriving. */
+  killWorker(slot: number): Promise<void>;
   replaceWorker(slot: number): Promise<WorkerProcess>;
   /** Stops everything and drops the databases; resolves with how long the server took to stop. */
   stop(): Promise<number>;
@@ -113,8 +116,12 @@ export async function startTopology(opts: { outputDir: string }): Promise<Topolo
   const reports = new Map<number, ReconcilerReport>();
   const everyWorkerPid: number[] = [];
   // The sender's end of a connection: its local port is the receiver's remote port. Looked up as
-  // the connection opens, while the sender surely lives (a request can end after its sender died).
-  const ownerOf = (socket: Socket) => processOwningConnection(socket.remotePort!, socket.localPort!, everyWorkerPid);
+  // the connection opens, while the sender usually lives (a request can end after its sender died).
+  // A connection a killed worker opened just before it died can reach the receiver's accept after
+  // /proc stopped naming its owner: `killWorker` remembers those first.
+  const heldByKilled = new Map<number, number>(); // sender's local port -> pid of the killed worker
+  const ownerOf = (socket: Socket) =>
+    processOwningConnection(socket.remotePort!, socket.localPort!, everyWorkerPid) ?? heldByKilled.get(socket.remotePort!);
   const senders = new WeakMap<Socket, number | undefined>();
   receiver.onConnection = (socket) => void senders.set(socket, ownerOf(socket));
   const startWorker = async () => {
@@ -196,6 +203,15 @@ export async function startTopology(opts: { outputDir: string }): Promise<Topolo
       if (res.status !== 201) throw new Error(`createTeam failed: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body;
     },
+    async killWorker(slot) {
+      const worker = workers[slot]!;
+      const pid = worker.process.pid!;
+      // Stopped, it opens no more connections; then every one it opened is in its descriptors.
+      worker.process.kill('SIGSTOP');
+      await waitFor(() => processState(pid) === 'T', { intervalMs: 5, what: `worker ${pid} stopped` });
+      for (const port of connectionsHeldBy(pid, receiver.port)) heldByKilled.set(port, pid);
+      await worker.kill('SIGKILL');
+    },
     async replaceWorker(slot) {
       await workers[slot]!.kill('SIGKILL');
       workers[slot] = await startWorker();
@@ -224,4 +240,15 @@ export function byWebhookId(requests: ReceivedRequest[]): Map<string, ReceivedRe
     grouped.set(id, [...(grouped.get(id) ?? []), r]);
   }
   return grouped;
+}
+
+/** A process's state letter from /proc/<pid>/stat (R running, S sleeping, T stopped, …). */
+function processState(pid: number): string | undefined {
+  try {
+    // pid (comm) state …: the command name may hold spaces and parentheses, the state follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return undefined;
+  }
 }
