@@ -10,21 +10,7 @@ export function processOwningConnection(localPort: number, peerPort: number, pid
   const inode = socketInode(localPort, peerPort);
   if (inode === undefined) return undefined;
   const wanted = `socket:[${inode}]`;
-  for (const pid of pids) {
-    let fds: string[];
-    try {
-      fds = readdirSync(`/proc/${pid}/fd`);
-    } catch {
-      continue; // exited
-    }
-    for (const fd of fds) {
-      try {
-        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === wanted) return pid;
-      } catch {
-        // closed meanwhile
-      }
-    }
-  }
+  for (const pid of pids) if (openFiles(pid).includes(wanted)) return pid;
   return undefined;
 }
 
@@ -35,16 +21,24 @@ export function processOwningConnection(localPort: number, peerPort: number, pid
  */
 export function connectionsHeldBy(pid: number, peerPort: number): number[] {
   const byInode = new Map(tcpSockets().filter((s) => s.peerPort === peerPort).map((s) => [`socket:[${s.inode}]`, s.localPort]));
-  const ports: number[] = [];
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const port = byInode.get(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (port !== undefined) ports.push(port);
-    } catch {
-      // closed meanwhile
-    }
+  return openFiles(pid).flatMap((file) => byInode.get(file) ?? []);
+}
+
+/** What each of a process's file descriptors points at (`socket:[inode]` for a socket); none once it has exited. */
+function openFiles(pid: number): string[] {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return []; // exited
   }
-  return ports;
+  return fds.flatMap((fd) => {
+    try {
+      return [readlinkSync(`/proc/${pid}/fd/${fd}`)];
+    } catch {
+      return []; // closed meanwhile
+    }
+  });
 }
 
 /** The inode of the socket with local port `localPort` connected to port `peerPort`. */
