@@ -165,7 +165,7 @@ function plan(name: PlanName): Plan {
       warmupEvents: 100,
       drainMs,
       // ×1.5 per 12 s step from 40/s: ~450/s after 7 steps; one refining step, a 45 s hold.
-      single: { startRate: 40, factor: 1.5, maxSteps: 10, stepMs: 12_000, refine: true, holdMinMs: 45_000, holdMaxMs: 45_000, minDeliveries: 0, holdRetries: 1, drainMs },
+      single: { startRate: 40, factor: 1.5, maxSteps: 10, stepMs: 12_000, refine: true, holdMinMs: 45_000, holdMaxMs: 45_000, minDeliveries: 0, holdRetries: 3, drainMs },
       latencyFractions: [0.5],
       latencyMs: 20_000,
       batch: null,
