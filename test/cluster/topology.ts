@@ -62,7 +62,7 @@ export interface Topology {
   /** The pid of the worker process that sent the request being answered (from its connection). */
   senderOf(res: ServerResponse): number | undefined;
   reconcilerReport(pid: number): ReconcilerReport;
-  call<T = any>(api: number, method: string, path: string, opts?: { key?: string; body?: unknown; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+  call<T = any>(api: number, method: string, path: string, opts?: CallOptions): Promise<ApiResponse<T>>;
   createTeam(opts?: { credits?: number; email?: string }): Promise<{ id: string; apiKey: string }>;
   /** SIGKILLs the worker in `slot`, first noting its connections so `senderOf` names it for requests still arriving. */
   killWorker(slot: number): Promise<void>;
@@ -242,12 +242,10 @@ export function byWebhookId(requests: ReceivedRequest[]): Map<string, ReceivedRe
   return grouped;
 }
 
-/** A process's state letter from /proc/<pid>/stat (R running, S sleeping, T stopped, …). */
+/** A process's state letter from /proc/<pid>/status (R running, S sleeping, T stopped, …). */
 function processState(pid: number): string | undefined {
   try {
-    // pid (comm) state …: the command name may hold spaces and parentheses, the state follows the last ')'.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return /^State:\s+(\S)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
   } catch {
     return undefined;
   }
